@@ -1,0 +1,340 @@
+"""The `lstencil` dialect (L0): constant-coefficient linear stencils and their application.
+
+It is the entry level of the pipeline. It is named `lstencil` ("linear stencil") so that it
+never clashes with xDSL's upstream `stencil` dialect, which
+``convert-stencil-to-lstencil`` imports from.
+
+    func.func @apply(%x: !lstencil.grid<64x64xf16>) -> !lstencil.grid<64x64xf16> {
+      %s = lstencil.stencil [[-1, 0] = 0.25, [1, 0] = 0.25, [0, 0] = 0.5] : !lstencil.stencil<2>
+      %y = lstencil.apply %s to %x steps 4 : !lstencil.grid<64x64xf16>
+      func.return %y : !lstencil.grid<64x64xf16>
+    }
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import cast
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    BFloat16Type,
+    DenseArrayBase,
+    Float16Type,
+    Float32Type,
+    IntAttr,
+    ModuleOp,
+    f64,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.parser import AttrParser, Parser
+from xdsl.printer import Printer
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from sparse_stencil.dtypes import StorageType, storage_type, storage_type_of_mlir
+from sparse_stencil.errors import StencilError
+from sparse_stencil.stencil import MAX_DIMS, Stencil
+
+_ELEMENT_TYPES: dict[str, type[Attribute]] = {
+    "f16": Float16Type,
+    "bf16": BFloat16Type,
+    "f32": Float32Type,
+}
+
+
+@irdl_attr_definition
+class StencilType(ParametrizedAttribute, TypeAttribute):
+    """A linear stencil over grids of the given rank: `!lstencil.stencil<2>`."""
+
+    name = "lstencil.stencil"
+    rank: IntAttr
+
+    def __init__(self, rank: int | IntAttr) -> None:
+        super().__init__(IntAttr(rank) if isinstance(rank, int) else rank)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            return (IntAttr(parser.parse_integer(allow_negative=False)),)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.rank.data}>")
+
+    def verify(self) -> None:
+        if not 1 <= self.rank.data <= MAX_DIMS:
+            raise VerifyException(f"stencil rank must be 1 to {MAX_DIMS}, got {self.rank.data}")
+
+
+@irdl_attr_definition
+class GridType(ParametrizedAttribute, TypeAttribute):
+    """A grid of f16, bf16 or f32 values with a static shape: `!lstencil.grid<64x64xf16>`."""
+
+    name = "lstencil.grid"
+    shape: ArrayAttr[IntAttr]
+    element_type: Attribute
+
+    def __init__(self, shape: Sequence[int], element_type: Attribute) -> None:
+        super().__init__(ArrayAttr(IntAttr(n) for n in shape), element_type)
+
+    @classmethod
+    def of(cls, shape: Sequence[int], dtype: str | StorageType) -> GridType:
+        """The grid type of `shape` whose elements have storage type `dtype`."""
+        return cls(shape, _ELEMENT_TYPES[storage_type(dtype).mlir_name]())
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        """The grid's extent on each axis, outermost first."""
+        return tuple(n.data for n in self.shape.data)
+
+    @property
+    def storage(self) -> StorageType:
+        """The storage type of the grid's elements."""
+        return storage_type_of_mlir(str(self.element_type))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            shape, element_type = parser.parse_ranked_shape()
+        return (ArrayAttr(IntAttr(n) for n in shape), element_type)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string("<" + "".join(f"{n}x" for n in self.dims))
+        printer.print_attribute(self.element_type)
+        printer.print_string(">")
+
+    def verify(self) -> None:
+        if not 1 <= len(self.dims) <= MAX_DIMS:
+            raise VerifyException(f"grid rank must be 1 to {MAX_DIMS}, got {len(self.dims)}")
+        if any(n < 1 for n in self.dims):
+            raise VerifyException(f"grid extents must be positive, got {list(self.dims)}")
+        if not isinstance(self.element_type, tuple(_ELEMENT_TYPES.values())):
+            raise VerifyException(
+                f"grid element type must be f16, bf16 or f32, got {self.element_type}"
+            )
+
+
+@irdl_op_definition
+class StencilOp(IRDLOperation):
+    """A constant-coefficient linear stencil: a list of offsets, each with its coefficient.
+
+    Applied at a point p it yields ``sum_o c_o * x[p + o]`` (a correlation). Offsets are
+    listed outermost axis first; `nan` and `inf` parse, so that the verifier can refuse them.
+
+        %s = lstencil.stencil [[-1] = 1.0, [0] = -2.0, [1] = 1.0] : !lstencil.stencil<1>
+    """
+
+    name = "lstencil.stencil"
+    offsets = prop_def(DenseArrayBase)
+    coefficients = prop_def(DenseArrayBase)
+    result = result_def(StencilType)
+    traits = traits_def(Pure())
+
+    def __init__(self, offsets: Sequence[Sequence[int]], coefficients: Sequence[float],
+                 rank: int) -> None:
+        super().__init__(
+            properties={
+                "offsets": DenseArrayBase.from_list(i64, [o for off in offsets for o in off]),
+                "coefficients": DenseArrayBase.from_list(f64, list(coefficients)),
+            },
+            result_types=[StencilType(rank)],
+        )
+
+    @classmethod
+    def from_stencil(cls, stencil: Stencil) -> StencilOp:
+        """The op that holds `stencil`."""
+        return cls(stencil.offsets, stencil.coefficients, stencil.dims)
+
+    @property
+    def rank(self) -> int:
+        """The rank of the grids this stencil applies to."""
+        return cast(StencilType, self.result.type).rank.data
+
+    def points(self) -> list[tuple[tuple[int, ...], float]]:
+        """The (offset, coefficient) pairs in order."""
+        flat = cast(tuple[int, ...], self.offsets.get_values())
+        coefficients = cast(tuple[float, ...], self.coefficients.get_values())
+        rank = self.rank
+        return [
+            (flat[i * rank : (i + 1) * rank], c) for i, c in enumerate(coefficients)
+        ]
+
+    def to_stencil(self) -> Stencil:
+        """The :class:`Stencil` this op holds; raises :class:`StencilError` if invalid."""
+        return Stencil(self.points())
+
+    def verify_(self) -> None:
+        flat = self.offsets.get_values()
+        if len(flat) != len(self.coefficients.get_values()) * self.rank:
+            raise VerifyException(
+                f"{len(flat)} offset values do not make "
+                f"{len(self.coefficients.get_values())} offsets of rank {self.rank}"
+            )
+        try:
+            self.to_stencil()
+        except StencilError as error:
+            raise VerifyException(str(error)) from error
+
+    @classmethod
+    def parse(cls, parser: Parser) -> StencilOp:
+        pairs = parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE, lambda: _parse_point(parser)
+        )
+        parser.parse_punctuation(":")
+        stencil_type = parser.parse_type()
+        if not isinstance(stencil_type, StencilType):
+            parser.raise_error(f"expected !lstencil.stencil<rank>, got {stencil_type}")
+        offsets = [offset for offset, _ in pairs]
+        for offset in offsets:
+            if len(offset) != stencil_type.rank.data:
+                parser.raise_error(
+                    f"offset {list(offset)} has {len(offset)} entries, but the stencil type "
+                    f"{stencil_type} has rank {stencil_type.rank.data}"
+                )
+        return cls(offsets, [c for _, c in pairs], stencil_type.rank.data)
+
+    def print(self, printer: Printer) -> None:
+        points = ", ".join(
+            f"[{', '.join(str(o) for o in offset)}] = {_format_coefficient(c)}"
+            for offset, c in self.points()
+        )
+        printer.print_string(f" [{points}] : ")
+        printer.print_attribute(self.result.type)
+
+
+@irdl_op_definition
+class ApplyOp(IRDLOperation):
+    """Applies a stencil `steps` times to a grid under the fixed boundary rule.
+
+    Interior points (at least the stencil's radius away from every edge on each axis) get
+    the stencil's value; the boundary band keeps its input value. Each step rounds to the
+    grid's element type.
+
+        %y = lstencil.apply %s to %x steps 4 : !lstencil.grid<64x64xf16>
+    """
+
+    name = "lstencil.apply"
+    stencil = operand_def(StencilType)
+    input = operand_def(GridType)
+    steps = prop_def(IntAttr)
+    output = result_def(GridType)
+    traits = traits_def(Pure())
+
+    def __init__(self, stencil: SSAValue, grid: SSAValue, steps: int) -> None:
+        super().__init__(
+            operands=[stencil, grid],
+            properties={"steps": IntAttr(steps)},
+            result_types=[grid.type],
+        )
+
+    @property
+    def grid_type(self) -> GridType:
+        """The type of the input and output grid."""
+        return cast(GridType, self.input.type)
+
+    def verify_(self) -> None:
+        if self.steps.data < 1:
+            raise VerifyException(f"steps must be at least 1, got {self.steps.data}")
+        if self.output.type != self.input.type:
+            raise VerifyException("the output grid type must equal the input grid type")
+        stencil_rank = cast(StencilType, self.stencil.type).rank.data
+        grid = self.grid_type
+        if stencil_rank != len(grid.dims):
+            raise VerifyException(
+                f"a rank-{stencil_rank} stencil cannot apply to the rank-{len(grid.dims)} "
+                f"grid {grid}"
+            )
+        definition = self.stencil.owner
+        if isinstance(definition, StencilOp):
+            try:
+                definition.to_stencil().check_grid(grid.dims)
+            except StencilError as error:
+                raise VerifyException(str(error)) from error
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ApplyOp:
+        stencil = parser.parse_unresolved_operand()
+        parser.parse_keyword("to")
+        grid = parser.parse_unresolved_operand()
+        parser.parse_keyword("steps")
+        steps = parser.parse_integer(allow_negative=True)
+        attributes = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        grid_type = parser.parse_type()
+        if not isinstance(grid_type, GridType):
+            parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
+        op = cls(
+            parser.resolve_operand(stencil, StencilType(len(grid_type.dims))),
+            parser.resolve_operand(grid, grid_type),
+            steps,
+        )
+        op.attributes.update(attributes)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.stencil)
+        printer.print_string(" to ")
+        printer.print_operand(self.input)
+        printer.print_string(f" steps {self.steps.data}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.output.type)
+
+
+def _parse_point(parser: Parser) -> tuple[tuple[int, ...], float]:
+    offset = parser.parse_comma_separated_list(
+        parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_negative=True)
+    )
+    parser.parse_punctuation("=")
+    return tuple(offset), _parse_coefficient(parser)
+
+
+def _parse_coefficient(parser: Parser) -> float:
+    negative = parser.parse_optional_punctuation("-") is not None
+    special = parser.parse_optional_keyword_in(("nan", "inf"))
+    value = float(special) if special is not None else float(parser.parse_number())
+    return -value if negative else value
+
+
+def _format_coefficient(value: float) -> str:
+    """Shortest text that reads back to the same float64, always with a decimal point."""
+    if not math.isfinite(value):
+        return str(value)
+    text = repr(value)
+    if "." in text:
+        return text
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}.0" + (f"e{exponent}" if exponent else "")
+
+
+def build_module(
+    stencil: Stencil,
+    shape: Sequence[int] | None = None,
+    dtype: str | StorageType = "float16",
+    steps: int = 1,
+) -> ModuleOp:
+    """A module that holds `stencil`, applied `steps` times to a grid of `shape` if given."""
+    stencil_op = StencilOp.from_stencil(stencil)
+    if shape is None:
+        return ModuleOp([stencil_op])
+    grid_type = GridType.of(stencil.check_grid(shape), dtype)
+    function = func.FuncOp("apply", ((grid_type,), (grid_type,)))
+    apply_op = ApplyOp(stencil_op.result, function.args[0], steps)
+    function.body.block.add_ops([stencil_op, apply_op, func.ReturnOp(apply_op.output)])
+    return ModuleOp([function])
+
+
+LStencil = Dialect("lstencil", [StencilOp, ApplyOp], [StencilType, GridType])

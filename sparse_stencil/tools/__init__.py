@@ -1,0 +1,1 @@
+"""Command-line tools: `sparse-stencil` (users) and `sparse-stencil-opt` (compiler engineers)."""
