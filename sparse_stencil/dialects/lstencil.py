@@ -327,6 +327,8 @@ def build_module(
     steps: int = 1,
 ) -> ModuleOp:
     """A module that holds `stencil`, applied `steps` times to a grid of `shape` if given."""
+    if steps < 1:
+        raise StencilError(f"steps must be at least 1, got {steps}")
     stencil_op = StencilOp.from_stencil(stencil)
     if shape is None:
         return ModuleOp([stencil_op])
