@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up a virtual environment (if needed) and run the whole test suite: pytest, then lit.
+# Usage: bash scripts/test.sh [--runslow] [extra pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet -e '.[test]'
+export PATH="$PWD/$VENV/bin:$PATH"
+pytest -n auto -q "$@"
+lit -q test/filecheck
+echo "all tests passed"

@@ -1,0 +1,6 @@
+// A typo in an op name.
+func.func @f(%x: !lstencil.grid<8x8xf16>) -> !lstencil.grid<8x8xf16> {
+  %s = lstencil.stencil [[0, 0] = 1.0] : !lstencil.stencil<2>
+  %y = lstencil.smooth %s to %x steps 1 : !lstencil.grid<8x8xf16>
+  func.return %y : !lstencil.grid<8x8xf16>
+}
