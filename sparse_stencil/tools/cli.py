@@ -23,6 +23,7 @@ from rich.table import Table
 from sparse_stencil import catalog
 from sparse_stencil.dtypes import STORAGE_TYPES
 from sparse_stencil.errors import StencilError
+from sparse_stencil.frontend import read_mlir_file, stencil_from_mlir
 from sparse_stencil.stencil import Stencil
 from sparse_stencil.tools.diagnostics import exit_on_user_error
 
@@ -69,9 +70,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
 def load_stencil(name: str) -> Stencil:
     """The stencil that `name` denotes: an MLIR file's, or a catalog entry's."""
     if os.path.sep in name or name.endswith(".mlir") or os.path.exists(name):
-        with open(name, encoding="utf-8") as file:
-            text = file.read()
-        return Stencil.from_mlir(text)
+        return stencil_from_mlir(read_mlir_file(name), name)
     return catalog.get(name)
 
 

@@ -10,7 +10,14 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 
 from sparse_stencil.errors import StencilError
 
-USER_ERRORS = (StencilError, ParseError, VerifyException, DiagnosticException, OSError)
+USER_ERRORS = (
+    StencilError,
+    ParseError,
+    VerifyException,
+    DiagnosticException,
+    OSError,
+    UnicodeDecodeError,
+)
 
 
 @contextmanager
@@ -27,6 +34,8 @@ def describe(error: BaseException) -> str:
     """The message of `error` as a user should read it."""
     if isinstance(error, OSError) and error.filename is not None:
         return f"cannot read '{error.filename}': {error.strerror}"
+    if isinstance(error, UnicodeDecodeError):
+        return "the input is not a text file (invalid UTF-8)"
     message = str(error).strip()
     if (op_line := _annotated_op(error)) is not None:
         message += f"\n  in: {op_line}"

@@ -1,0 +1,142 @@
+"""Reading stencils from MLIR text, in our `lstencil` dialect or xDSL's upstream `stencil`.
+
+Every failure is a :class:`StencilError` with a one-line message that starts with
+``file:line:column`` where the input has one:
+
+    >>> stencil_from_mlir("%s = lstencil.stencil [[0] = 1.0] : !lstencil.stencil<1>").offsets
+    ((0,),)
+"""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_right
+from pathlib import Path
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
+from xdsl.ir import Operation
+from xdsl.parser import Parser
+from xdsl.utils.exceptions import DiagnosticException, ParseError
+
+from sparse_stencil.context import make_context
+from sparse_stencil.dialects.lstencil import StencilOp
+from sparse_stencil.errors import StencilError
+from sparse_stencil.passes.convert_stencil_to_lstencil import (
+    StencilImportError,
+    find_applies,
+    import_apply,
+)
+from sparse_stencil.stencil import Stencil
+
+
+class LocatingParser(Parser):
+    """A parser that gives every op without a `loc(...)` the place where its text starts.
+
+    xDSL's parser keeps no source positions; with these, diagnostics can say
+    ``file:line:column``. Locations are printed only with ``--print-debuginfo``.
+    """
+
+    def __init__(
+        self, ctx: Context, text: str, name: str = "<input>", line_offset: int = 0
+    ) -> None:
+        super().__init__(ctx, text, name)
+        self._name = StringAttr(name)
+        self._line_starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
+        self._line_offset = line_offset
+
+    def parse_operation(self) -> Operation:
+        start = self.pos
+        op = super().parse_operation()
+        if isinstance(op.location, UnknownLoc):
+            line = bisect_right(self._line_starts, start)
+            column = start - self._line_starts[line - 1] + 1
+            op.location = FileLineColLoc(
+                self._name, IntAttr(line + self._line_offset), IntAttr(column)
+            )
+        return op
+
+
+def parse_module(text: str, name: str = "<input>") -> ModuleOp:
+    """The verified module that `text` holds, its ops located in `name`.
+
+    Raises :class:`StencilError` for text that does not parse (with line and column), for
+    unknown ops, and for ops that fail their verifier.
+    """
+    try:
+        module = LocatingParser(make_context(), text, name).parse_module()
+    except ParseError as error:
+        raise StencilError(f"{error.span.get_location()}: {_one_line(error.msg)}") from error
+    except Exception as error:  # xDSL raises several kinds on malformed input: all are the user's
+        raise StencilError(f"{name}: malformed MLIR: {_one_line(str(error))}") from error
+    for op in module.walk():
+        try:
+            op.verify(verify_nested_ops=False)
+        except (DiagnosticException, ValueError) as error:
+            raise StencilError(
+                f"{_where(op, name)}: {op.name} does not verify: {_one_line(str(error))}"
+            ) from error
+    return module
+
+
+def read_mlir_file(path: str | os.PathLike[str]) -> str:
+    """The text of the MLIR file at `path`; :class:`StencilError` if it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise StencilError(f"{path}: no such file") from error
+    except IsADirectoryError as error:
+        raise StencilError(f"{path}: is a directory, not an MLIR file") from error
+    except UnicodeDecodeError as error:
+        raise StencilError(f"{path}: not a text file (invalid UTF-8)") from error
+    except OSError as error:
+        raise StencilError(f"{path}: cannot read: {error.strerror}") from error
+
+
+def stencil_from_mlir(text: str, name: str = "<input>") -> Stencil:
+    """The one stencil in `text`: an ``lstencil.stencil`` op or an upstream ``stencil.apply``.
+
+    An upstream apply goes through the analysis of ``convert-stencil-to-lstencil``, so it is
+    refused for the same reasons (nonlinear body, unsupported surroundings), with the
+    location and source line of the op at fault; its element type may be anything, f64 too.
+    """
+    module = parse_module(text, name)
+    ours = [op for op in module.walk() if isinstance(op, StencilOp)]
+    upstream = find_applies(module)
+    found = len(ours) + len(upstream)
+    if found != 1:
+        what = "no stencil" if found == 0 else f"{found} stencils"
+        raise StencilError(
+            f"{name}: holds {what}; expected exactly one lstencil.stencil or upstream stencil.apply"
+        )
+    if ours:
+        return ours[0].to_stencil()
+    try:
+        return import_apply(upstream[0]).stencil
+    except StencilImportError as error:
+        source = _source_line(text, error.op)
+        shown = f" (`{source}`)" if source else ""
+        raise StencilError(f"{error}{shown}") from error
+
+
+def _where(op: Operation, name: str) -> str:
+    location = op.location
+    if isinstance(location, FileLineColLoc):
+        return f"{location.filename.data}:{location.line.data}:{location.column.data}"
+    return name
+
+
+def _source_line(text: str, op: Operation) -> str:
+    """The stripped source line where `op` starts; empty if `op` has no location in `text`."""
+    location = op.location
+    if not isinstance(location, FileLineColLoc):
+        return ""
+    lines = text.splitlines()
+    line = location.line.data
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _one_line(message: str) -> str:
+    """`message` on one line, control characters escaped."""
+    joined = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in joined)

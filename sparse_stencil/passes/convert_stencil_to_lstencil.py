@@ -1,0 +1,697 @@
+"""Import xDSL's upstream `stencil` dialect into L0 (`lstencil`).
+
+The importer reads a function that holds one `stencil.apply`, as xDSL's stencil tests and
+Devito's xDSL output write it, and replaces the whole function with an L0 function of the
+same name on `!lstencil.grid` values:
+
+    func.func @laplace(%in: !stencil.field<[-4,68]x[-4,68]xf32>,
+                       %out: !stencil.field<[-4,68]x[-4,68]xf32>) {
+      %t = stencil.load %in : !stencil.field<[-4,68]x[-4,68]xf32> -> !stencil.temp<?x?xf32>
+      %r = stencil.apply(%x = %t : !stencil.temp<?x?xf32>) -> (!stencil.temp<?x?xf32>) {
+        %w = stencil.access %x[-1, 0] : !stencil.temp<?x?xf32>
+        %e = stencil.access %x[1, 0] : !stencil.temp<?x?xf32>
+        %s = arith.addf %w, %e : f32
+        %h = arith.constant 5.000000e-01 : f32
+        %v = arith.mulf %h, %s : f32
+        stencil.return %v : f32
+      }
+      stencil.store %r to %out(<[0, 0], [64, 64]>) : !stencil.temp<?x?xf32>
+                                                     to !stencil.field<[-4,68]x[-4,68]xf32>
+      func.return
+    }
+
+becomes
+
+    func.func @laplace(%0: !lstencil.grid<66x64xf32>) -> !lstencil.grid<66x64xf32> {
+      %1 = lstencil.stencil [[-1, 0] = 0.5, [1, 0] = 0.5] : !lstencil.stencil<2>
+      %2 = lstencil.apply %1 to %0 steps 1 : !lstencil.grid<66x64xf32>
+      func.return %2 : !lstencil.grid<66x64xf32>
+    }
+
+**The body.** The value that `stencil.return` returns is folded symbolically into
+``{offset: coefficient}``: `stencil.access` reads one point of the input; `arith.addf`,
+`subf` and `negf` combine such reads; `arith.mulf` and `divf` scale them by constants.
+Constants are `arith.constant`s and anything computed from constants alone: arithmetic,
+casts (`sitofp`, `uitofp`, `extf`, `truncf`) and math functions such as `math.fpowi`, which
+Devito writes for ``h_x**-2``. Folding is done in float64 from the constants' values
+(which xDSL already holds rounded to their own type); `truncf`, `sitofp` and `uitofp` of a
+constant round to their result type, as the program would. Offsets whose coefficients cancel
+to exactly zero are dropped. A product of two read values, a division by one, a math
+function of one, a constant added to them (an affine stencil), a call, a comparison, a
+runtime scalar, a second input, a non-finite constant: each is refused with a diagnostic on
+the offending op.
+
+**The grid.** The output region is the box that `stencil.store` writes (or, for an apply
+with `outs` destinations, its `to` bounds): ``[lb, ub)`` on each axis. The L0 grid is that
+box widened by the stencil's radius r_a on each axis a, ``[lb - r, ub + r)``, so its
+extent is ``ub - lb + 2r`` and its interior under the fixed boundary rule is exactly the box
+the upstream program writes; the band of width r around it is what the program reads but
+never writes. The input field must hold the widened box (else the program reads outside
+it); the output field must hold the written box. Field points outside the widened box are
+not part of the grid. The element type is the field's: f16, bf16 and f32 map to themselves;
+others (f64 in xDSL's own tests) need the pass option `dtype`, e.g.
+``convert-stencil-to-lstencil{dtype=f32}``, which sets the grid's storage type.
+
+**Time steps.** An apply directly in the function body is one step. An apply inside an
+`scf.for` with constant bounds that carries two fields and swaps them (reads the first,
+writes the second, `scf.yield` the second then the first), as Devito writes a time loop, is
+`steps` = the loop's trip count. The upstream band is whatever the written buffer held; L0
+keeps the input's band, so the two agree when both buffers hold the same boundary values
+(Dirichlet data), which is the reading this importer takes. Any other enclosing op is
+refused.
+
+**What else.** Every function that holds an apply is converted; a function that holds two,
+or an apply that returns several results, is refused. The function is replaced as a whole:
+its signature becomes grid to grid, and ops that do not take part in the stencil (Devito's
+timer calls, for example) are dropped; a second `stencil.store` in it is refused, since its
+effect would be lost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, func, scf, stencil
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    BFloat16Type,
+    FileLineColLoc,
+    Float16Type,
+    Float32Type,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+)
+from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+from xdsl.utils.diagnostic import Diagnostic
+from xdsl.utils.exceptions import PassFailedException
+
+from sparse_stencil.dialects.lstencil import ApplyOp, GridType, StencilOp
+from sparse_stencil.dtypes import (
+    BFLOAT16,
+    FLOAT16,
+    FLOAT32,
+    STORAGE_TYPES,
+    StorageType,
+    storage_type,
+)
+from sparse_stencil.errors import StencilError
+from sparse_stencil.stencil import MAX_RADIUS, Offset, Stencil
+
+Number = int | float
+
+
+class StencilImportError(StencilError, PassFailedException):
+    """An upstream stencil program that L0 cannot express, with the op at fault.
+
+    It is a :class:`StencilError` (one line for users) and an xDSL diagnostic, so that
+    ``--verify-diagnostics`` prints the program with the message under `op`.
+    """
+
+    def __init__(self, op: Operation, reason: str) -> None:
+        self.op = op
+        self.reason = reason
+        location = op.location
+        where = (
+            f"{location.filename.data}:{location.line.data}:{location.column.data}: "
+            if isinstance(location, FileLineColLoc)
+            else ""
+        )
+        super().__init__(f"{where}{reason}")
+
+
+def _refuse(op: Operation, reason: str) -> NoReturn:
+    diagnostic = Diagnostic()
+    diagnostic.add_message(op, reason)
+    diagnostic.raise_exception(op, StencilImportError(op, reason))
+
+
+@dataclass(frozen=True)
+class ImportedStencil:
+    """What the importer learned from one upstream `stencil.apply`."""
+
+    stencil: Stencil
+    shape: tuple[int, ...]
+    """The L0 grid: the written box widened by the stencil's radius on each axis."""
+    element_type: Attribute
+    """The upstream fields' element type."""
+    steps: int
+    function: func.FuncOp
+    """The function that holds the apply, which the pass replaces."""
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """A linear combination of points of the input: offset -> coefficient."""
+
+    terms: dict[Offset, float]
+
+    @staticmethod
+    def checked(op: Operation, terms: dict[Offset, float]) -> _Linear:
+        """The form with `terms`, which `op` computed; refused if one is not finite."""
+        for coefficient in terms.values():
+            _check_finite(op, coefficient)
+        return _Linear(terms)
+
+    def scaled(self, op: Operation, factor: float, divide: bool = False) -> _Linear:
+        """This form times `factor` (or divided by it), as computed by `op`."""
+        return _Linear.checked(
+            op, {o: c / factor if divide else c * factor for o, c in self.terms.items()}
+        )
+
+
+_Value = Number | _Linear
+
+
+def find_applies(module: ModuleOp) -> list[stencil.ApplyOp]:
+    """Every upstream `stencil.apply` in `module`, in program order."""
+    return [op for op in module.walk() if isinstance(op, stencil.ApplyOp)]
+
+
+def import_apply(apply: stencil.ApplyOp) -> ImportedStencil:
+    """The L0 view of `apply` and its surroundings; raises :class:`StencilImportError`."""
+    input_index, terms = _linear_body(apply)
+    function = _enclosing_function(apply)
+    imported = Stencil(terms, name=function.sym_name.data)
+    field, reader = _input_field(apply, input_index)
+    output_field, box, writer = _output(apply)
+    _check_single_store(function, writer)
+    shape = _grid_shape(imported.radii, box, field, reader, output_field, writer)
+    steps = _steps(apply, function, _root(field), _root(output_field))
+    return ImportedStencil(imported, shape, _element_type(field, reader), steps, function)
+
+
+# --- the body --------------------------------------------------------------------------
+
+
+def _linear_body(apply: stencil.ApplyOp) -> tuple[int, dict[Offset, float]]:
+    """The index of the apply's one input and the {offset: coefficient} its body returns."""
+    results = max(len(apply.res), len(apply.dest))
+    if results != 1:
+        _refuse(apply, f"stencil.apply with {results} results is not supported; L0 has one")
+    block = apply.region.block
+    terminator = block.last_op
+    assert isinstance(terminator, stencil.ReturnOp)  # the upstream verifier ensures it
+    if terminator.unroll_factor != 1:
+        _refuse(terminator, "stencil.return with unroll is not supported")
+    returned = terminator.arg[0]
+    body = _BodyFolder(apply)
+    for op in _dependencies(returned, block.ops):
+        body.fold(op)
+    value = body.value_of(terminator, returned)
+    if not isinstance(value, _Linear):
+        _refuse(terminator, "the stencil returns a constant, not a combination of accessed values")
+    terms = {o: c for o, c in value.terms.items() if c != 0.0}
+    if not terms:
+        _refuse(terminator, "every coefficient of the stencil cancels to zero")
+    assert body.input_index is not None  # a linear form reads some input
+    return body.input_index, terms
+
+
+def _dependencies(value: SSAValue, ops: Iterable[Operation]) -> list[Operation]:
+    """The ops of the body that `value` depends on, in program order."""
+    needed: set[Operation] = set()
+    pending = [value]
+    while pending:
+        owner = pending.pop().owner
+        if isinstance(owner, Operation) and owner not in needed:
+            needed.add(owner)
+            pending.extend(owner.operands)
+    return [op for op in ops if op in needed]
+
+
+class _BodyFolder:
+    """Folds the ops of a `stencil.apply` body, in order, into constants and linear forms."""
+
+    def __init__(self, apply: stencil.ApplyOp) -> None:
+        self.apply = apply
+        self.values: dict[SSAValue, _Value] = {}
+        self.input_index: int | None = None
+
+    def value_of(self, user: Operation, value: SSAValue) -> _Value:
+        if value in self.values:
+            return self.values[value]
+        assert isinstance(value, BlockArgument)  # the body is isolated from above
+        _refuse(
+            user,
+            f"{user.name} uses argument #{value.index} of stencil.apply directly: a runtime "
+            "value, not a constant (only stencil.access may read arguments)",
+        )
+
+    def fold(self, op: Operation) -> None:
+        if isinstance(op, stencil.AccessOp):
+            value: _Value = self._access(op)
+        elif isinstance(op, stencil.StoreResultOp):
+            if op.arg is None:
+                _refuse(op, "stencil.store_result without a value is not supported")
+            value = self.value_of(op, op.arg)
+        elif isinstance(op, arith.ConstantOp):
+            value = _constant(op)
+        else:
+            operands = [self.value_of(op, operand) for operand in op.operands]
+            value = _fold_arithmetic(op, operands)
+        self.values[op.results[0]] = value
+
+    def _access(self, op: stencil.AccessOp) -> _Linear:
+        mapping = op.offset_mapping
+        if mapping is not None and tuple(mapping) != tuple(range(self.apply.get_rank())):
+            _refuse(
+                op, "stencil.access with an offset mapping (a lower-rank input) is not supported"
+            )
+        temp = op.temp
+        assert isinstance(temp, BlockArgument)  # temps inside an apply are its arguments
+        if self.input_index is None:
+            self.input_index = temp.index
+        if temp.index != self.input_index:
+            _refuse(
+                op,
+                f"the stencil reads arguments #{self.input_index} and #{temp.index} of "
+                "stencil.apply; L0 stencils read one grid",
+            )
+        offset = tuple(op.offset)
+        if max(abs(o) for o in offset) > MAX_RADIUS:
+            _refuse(op, f"offset {list(offset)} exceeds the supported radius {MAX_RADIUS}")
+        return _Linear({offset: 1.0})
+
+
+def _check_finite(op: Operation, value: Number) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        _refuse(op, f"{op.name} yields {value}; stencil coefficients must be finite")
+
+
+def _constant(op: arith.ConstantOp) -> Number:
+    attr = op.value
+    if isinstance(attr, FloatAttr):
+        value = float(attr.value.data)
+        _check_finite(op, value)
+        return value
+    if isinstance(attr, IntegerAttr):
+        return int(attr.value.data)
+    _refuse(op, f"arith.constant of {attr.type} is not supported; use scalar constants")
+
+
+def _fold_arithmetic(op: Operation, operands: list[_Value]) -> _Value:
+    """The value of one arithmetic op of the body, given its operands' values."""
+    if isinstance(op, arith.AddfOp | arith.SubfOp):
+        return _add(op, operands[0], operands[1], -1.0 if isinstance(op, arith.SubfOp) else 1.0)
+    if isinstance(op, arith.MulfOp):
+        return _multiply(op, operands[0], operands[1])
+    if isinstance(op, arith.DivfOp):
+        return _divide(op, operands[0], operands[1])
+    if isinstance(op, arith.NegfOp):
+        value = operands[0]
+        return value.scaled(op, -1.0) if isinstance(value, _Linear) else -value
+    if isinstance(op, arith.ExtFOp | arith.TruncFOp):
+        value = operands[0]
+        # A cast of read values is the storage rounding that L0 applies in its own way.
+        return value if isinstance(value, _Linear) else _round_to(op, float(value))
+    if isinstance(op, arith.SIToFPOp | arith.UIToFPOp):
+        return _round_to(op, float(_integer_cast(op, operands[0])))
+    if op.name in _CONSTANT_FUNCTIONS:
+        return _constant_function(op, operands)
+    _refuse(op, _unsupported_reason(op))
+
+
+def _add(op: Operation, lhs: _Value, rhs: _Value, sign: float) -> _Value:
+    if isinstance(lhs, _Linear) and isinstance(rhs, _Linear):
+        terms = dict(lhs.terms)
+        for offset, coefficient in rhs.terms.items():
+            terms[offset] = terms.get(offset, 0.0) + sign * coefficient
+        return _Linear.checked(op, terms)
+    if isinstance(lhs, _Linear):
+        return _without_constant(op, rhs, lhs)
+    if isinstance(rhs, _Linear):
+        return _without_constant(op, lhs, rhs.scaled(op, sign))
+    value = float(lhs) + sign * float(rhs)
+    _check_finite(op, value)
+    return value
+
+
+def _without_constant(op: Operation, constant: Number, linear: _Linear) -> _Linear:
+    """`linear` plus `constant`, which must be zero: a stencil has no constant term."""
+    if constant != 0.0:
+        _refuse(
+            op,
+            f"affine stencil: {op.name} adds the constant {constant} to accessed values; "
+            "only linear stencils are supported",
+        )
+    return linear
+
+
+def _multiply(op: Operation, lhs: _Value, rhs: _Value) -> _Value:
+    if isinstance(lhs, _Linear) and isinstance(rhs, _Linear):
+        _refuse(op, "nonlinear stencil: arith.mulf multiplies two accessed values")
+    if isinstance(lhs, _Linear):
+        assert not isinstance(rhs, _Linear)
+        return lhs.scaled(op, float(rhs))
+    if isinstance(rhs, _Linear):
+        return rhs.scaled(op, float(lhs))
+    value = float(lhs) * float(rhs)
+    _check_finite(op, value)
+    return value
+
+
+def _divide(op: Operation, lhs: _Value, rhs: _Value) -> _Value:
+    if isinstance(rhs, _Linear):
+        _refuse(op, "nonlinear stencil: arith.divf divides by an accessed value")
+    if float(rhs) == 0.0:
+        _refuse(op, "arith.divf divides by zero; stencil coefficients must be finite")
+    if isinstance(lhs, _Linear):
+        return lhs.scaled(op, float(rhs), divide=True)
+    value = float(lhs) / float(rhs)
+    _check_finite(op, value)
+    return value
+
+
+_ROUNDING: dict[type[Attribute], StorageType] = {
+    Float16Type: FLOAT16,
+    BFloat16Type: BFLOAT16,
+    Float32Type: FLOAT32,
+}
+
+
+def _round_to(op: Operation, value: float) -> float:
+    """`value` rounded to the type of `op`'s result, as the cast does; f64 stays exact."""
+    storage = _ROUNDING.get(type(op.results[0].type))
+    rounded = value if storage is None else float(storage.round(value))
+    _check_finite(op, rounded)
+    return rounded
+
+
+def _integer_cast(op: arith.SIToFPOp | arith.UIToFPOp, value: _Value) -> int:
+    assert isinstance(value, int)  # sitofp and uitofp take integers
+    input_type = op.input.type
+    if isinstance(op, arith.UIToFPOp) and isinstance(input_type, IntegerType) and value < 0:
+        return value + 2**input_type.width.data
+    return value
+
+
+_CONSTANT_FUNCTIONS: dict[str, Callable[..., Number]] = {
+    "math.fpowi": lambda base, power: float(base) ** int(power),
+    "math.powf": math.pow,
+    "math.sqrt": math.sqrt,
+    "math.rsqrt": lambda x: 1.0 / math.sqrt(x),
+    "math.cbrt": math.cbrt,
+    "math.exp": math.exp,
+    "math.exp2": lambda x: 2.0**x,
+    "math.log": math.log,
+    "math.log2": math.log2,
+    "math.log10": math.log10,
+    "math.sin": math.sin,
+    "math.cos": math.cos,
+    "math.tan": math.tan,
+    "math.tanh": math.tanh,
+    "math.absf": abs,
+    "math.copysign": math.copysign,
+    "arith.maximumf": max,
+    "arith.minimumf": min,
+    "arith.addi": lambda a, b: a + b,
+    "arith.subi": lambda a, b: a - b,
+    "arith.muli": lambda a, b: a * b,
+}
+"""Ops that the importer folds when every operand is a constant."""
+
+
+def _constant_function(op: Operation, operands: Sequence[_Value]) -> Number:
+    if any(isinstance(value, _Linear) for value in operands):
+        _refuse(op, f"nonlinear stencil: {op.name} of an accessed value")
+    arguments = [value for value in operands if not isinstance(value, _Linear)]
+    try:
+        value = _CONSTANT_FUNCTIONS[op.name](*arguments)
+    except (ValueError, ArithmeticError):
+        shown = ", ".join(repr(a) for a in arguments)
+        _refuse(op, f"{op.name}({shown}) is undefined or overflows")
+    _check_finite(op, value)
+    return value
+
+
+def _unsupported_reason(op: Operation) -> str:
+    if isinstance(op, func.CallOp):
+        return (
+            f"nonlinear stencil: the body calls @{op.callee.string_value()}, "
+            "which the importer cannot see through"
+        )
+    if isinstance(op, arith.CmpfOp | arith.CmpiOp):
+        return f"nonlinear stencil: the body compares values ({op.name})"
+    return (
+        f"{op.name} is not supported in a linear stencil body (expected arith constants, "
+        "addf, subf, negf, mulf and divf by constants, casts, math functions of constants)"
+    )
+
+
+# --- the surroundings ------------------------------------------------------------------
+
+
+def _enclosing_function(apply: stencil.ApplyOp) -> func.FuncOp:
+    parent = apply.parent_op()
+    while parent is not None and not isinstance(parent, func.FuncOp):
+        parent = parent.parent_op()
+    if parent is None:
+        _refuse(apply, "stencil.apply must be inside a func.func")
+    return parent
+
+
+def _input_field(apply: stencil.ApplyOp, index: int) -> tuple[SSAValue, Operation]:
+    """The field that the apply's input `index` comes from, and the op that reads it."""
+    operand = apply.args[index]
+    if isinstance(operand.owner, stencil.LoadOp):
+        return operand.owner.field, operand.owner
+    if isinstance(operand.type, stencil.FieldType):
+        return operand, apply
+    _refuse(
+        apply,
+        f"input #{index} of stencil.apply must be a field or come from stencil.load, "
+        f"not from {_producer(operand)}",
+    )
+
+
+def _producer(value: SSAValue) -> str:
+    return value.owner.name if isinstance(value.owner, Operation) else "a block argument"
+
+
+def _output(apply: stencil.ApplyOp) -> tuple[SSAValue, stencil.StencilBoundsAttr, Operation]:
+    """The field the apply's result goes to, the box written there, and the op that writes."""
+    if apply.dest:
+        assert apply.bounds is not None  # the upstream verifier ensures it
+        return apply.dest[0], apply.bounds, apply
+    uses = list(apply.res[0].uses)
+    store = uses[0].operation if len(uses) == 1 else None
+    if not isinstance(store, stencil.StoreOp):
+        _refuse(apply, "the result of stencil.apply must be written by exactly one stencil.store")
+    return store.field, store.bounds, store
+
+
+def _check_single_store(function: func.FuncOp, writer: Operation) -> None:
+    for op in function.walk():
+        if isinstance(op, stencil.StoreOp | stencil.ExternalStoreOp) and op is not writer:
+            _refuse(
+                op,
+                f"@{function.sym_name.data} writes a second field; the importer takes one "
+                "stencil.apply and its one store per function",
+            )
+
+
+def _root(field: SSAValue) -> SSAValue:
+    """The value a field comes from, through `stencil.cast` and `stencil.external_load`."""
+    while isinstance(field.owner, stencil.CastOp | stencil.ExternalLoadOp):
+        field = field.owner.operands[0]
+    return field
+
+
+def _grid_shape(
+    radii: tuple[int, ...],
+    box: stencil.StencilBoundsAttr,
+    field: SSAValue,
+    reader: Operation,
+    output_field: SSAValue,
+    writer: Operation,
+) -> tuple[int, ...]:
+    """The written box widened by the radii, checked against the fields that hold it."""
+    lower, upper = tuple(box.lb), tuple(box.ub)
+    if len(lower) != len(radii):
+        _refuse(writer, f"the stencil has rank {len(radii)} but writes a box of rank {len(lower)}")
+    grid = ([lo - r for lo, r in zip(lower, radii)], [up + r for up, r in zip(upper, radii)])
+    _check_holds(
+        reader, field, grid, "the L0 grid {} (the written box widened by the stencil's radii)"
+    )
+    _check_holds(writer, output_field, (list(lower), list(upper)), "the written box {}")
+    return tuple(up - lo + 2 * r for lo, up, r in zip(lower, upper, radii))
+
+
+def _element_type(field: SSAValue, reader: Operation) -> Attribute:
+    field_type = field.type
+    assert isinstance(field_type, stencil.FieldType)  # loads and apply operands are fields
+    element_type: Attribute = field_type.element_type
+    if not isinstance(element_type, AnyFloat):
+        _refuse(reader, f"element type {element_type} is not a scalar float")
+    return element_type
+
+
+def _check_holds(
+    op: Operation, field: SSAValue, box: tuple[list[int], list[int]], what: str
+) -> None:
+    field_type = field.type
+    assert isinstance(field_type, stencil.FieldType)  # stores and destinations are fields
+    bounds = field_type.bounds
+    if not isinstance(bounds, stencil.StencilBoundsAttr):
+        _refuse(op, f"the field's bounds are unknown ({field.type}); cast it to a sized field")
+    lower, upper = list(bounds.lb), list(bounds.ub)
+    if any(lo < f for lo, f in zip(box[0], lower)) or any(up > f for up, f in zip(box[1], upper)):
+        _refuse(
+            op,
+            what.format(_box(box[0], box[1]))
+            + f" is not inside the field's bounds {_box(lower, upper)}",
+        )
+
+
+def _box(lower: Sequence[int], upper: Sequence[int]) -> str:
+    return "x".join(f"[{lo},{up}]" for lo, up in zip(lower, upper))
+
+
+def _steps(apply: stencil.ApplyOp, function: func.FuncOp, read: SSAValue, written: SSAValue) -> int:
+    parent = apply.parent_op()
+    if parent is function:
+        for root in (read, written):
+            if not (isinstance(root, BlockArgument) and root.owner is function.body.block):
+                _refuse(
+                    apply, f"the stencil's fields must be arguments of @{function.sym_name.data}"
+                )
+        return 1
+    if isinstance(parent, scf.ForOp) and parent.parent_op() is function:
+        return _time_loop_steps(parent, read, written)
+    assert parent is not None  # the apply is inside `function`
+    _refuse(
+        parent,
+        f"stencil.apply inside {parent.name} is not supported; expected it in the function "
+        "body or in one time loop (scf.for) there",
+    )
+
+
+def _time_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
+    """The trip count of a time loop that swaps the field it reads and the one it writes."""
+    carried = list(loop.body.block.args[1:])
+    if len(carried) != 2:
+        _refuse(loop, f"a time loop must carry exactly two fields, this one carries {len(carried)}")
+    if read not in carried or written not in carried or read is written:
+        _refuse(loop, "a time loop must read one carried field and write the other")
+    terminator = loop.body.block.last_op
+    assert isinstance(terminator, scf.YieldOp)  # the scf verifier ensures it
+    yielded = [_root(value) for value in terminator.operands]
+    if yielded[carried.index(read)] is not written or yielded[carried.index(written)] is not read:
+        _refuse(
+            terminator,
+            "a time loop must swap its fields: yield the written one in place of the read one",
+        )
+    bounds = [_integer_constant(v) for v in (loop.lb, loop.ub, loop.step)]
+    if any(b is None for b in bounds):
+        _refuse(loop, "the time loop's bounds and step must be constants")
+    lower, upper, step = (b for b in bounds if b is not None)
+    if step <= 0:
+        _refuse(loop, f"the time loop's step must be positive, got {step}")
+    trips = max(0, -((lower - upper) // step))
+    if trips == 0:
+        _refuse(loop, "the time loop runs 0 times")
+    return trips
+
+
+def _integer_constant(value: SSAValue) -> int | None:
+    """The value of an integer computed from `arith.constant`s alone, else None."""
+    op = value.owner
+    if isinstance(op, arith.ConstantOp) and isinstance(op.value, IntegerAttr):
+        return int(op.value.value.data)
+    if isinstance(op, arith.AddiOp | arith.SubiOp | arith.MuliOp):
+        lhs, rhs = _integer_constant(op.lhs), _integer_constant(op.rhs)
+        if lhs is None or rhs is None:
+            return None
+        return int(_CONSTANT_FUNCTIONS[op.name](lhs, rhs))
+    return None
+
+
+# --- the pass --------------------------------------------------------------------------
+
+
+def _replace_function(imported: ImportedStencil, storage: StorageType) -> None:
+    function = imported.function
+    grid = GridType.of(imported.shape, storage)
+    visibility = function.sym_visibility
+    replacement = func.FuncOp(
+        function.sym_name.data,
+        ((grid,), (grid,)),
+        visibility=visibility.data if visibility is not None else None,
+    )
+    stencil_op = StencilOp.from_stencil(imported.stencil)
+    apply_op = ApplyOp(stencil_op.result, replacement.args[0], imported.steps)
+    replacement.body.block.add_ops([stencil_op, apply_op, func.ReturnOp(apply_op.output)])
+    Rewriter.replace_op(function, replacement)
+
+
+def _storage(imported: ImportedStencil, dtype: StorageType | None) -> StorageType:
+    """`dtype` if given, else the storage type of the upstream element type."""
+    if dtype is not None:
+        return dtype
+    name = str(imported.element_type)
+    known = {storage.mlir_name: storage for storage in STORAGE_TYPES.values()}
+    if name in known:
+        return known[name]
+    function = imported.function
+    _refuse(
+        function,
+        f"@{function.sym_name.data} computes in {name}, which L0 grids cannot store (f16, "
+        "bf16, f32); choose one with convert-stencil-to-lstencil{dtype=f32}",
+    )
+
+
+def _one_per_function(applies: Sequence[stencil.ApplyOp]) -> None:
+    seen: dict[func.FuncOp, stencil.ApplyOp] = {}
+    for apply in applies:
+        function = _enclosing_function(apply)
+        if function in seen:
+            _refuse(
+                apply,
+                f"@{function.sym_name.data} holds a second stencil.apply; the importer takes "
+                "one per function",
+            )
+        seen[function] = apply
+
+
+@dataclass(frozen=True)
+class ConvertStencilToLStencilPass(ModulePass):
+    """Replaces each function holding an upstream `stencil.apply` with its L0 equivalent.
+
+    See the module docstring for the rules. Example (`-p convert-stencil-to-lstencil`):
+
+        %r = stencil.apply(%x = %t : !stencil.temp<?xf32>) -> (!stencil.temp<?xf32>) {
+          %a = stencil.access %x[-1] : !stencil.temp<?xf32>
+          %b = stencil.access %x[1] : !stencil.temp<?xf32>
+          %s = arith.addf %a, %b : f32
+          stencil.return %s : f32
+        }
+        stencil.store %r to %out(<[0], [62]>) : !stencil.temp<?xf32> to !stencil.field<[-1,63]xf32>
+
+    becomes, in a function on `!lstencil.grid<64xf32>`,
+
+        %s = lstencil.stencil [[-1] = 1.0, [1] = 1.0] : !lstencil.stencil<1>
+        %y = lstencil.apply %s to %x steps 1 : !lstencil.grid<64xf32>
+    """
+
+    name = "convert-stencil-to-lstencil"
+
+    dtype: str | None = None
+    """Storage type of the L0 grids (f16, bf16, f32); default: the upstream element type."""
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        dtype = storage_type(self.dtype) if self.dtype is not None else None
+        applies = find_applies(op)
+        _one_per_function(applies)
+        # Analyse everything before rewriting anything, so a refusal leaves the module intact.
+        imported = [import_apply(apply) for apply in applies]
+        storages = [_storage(each, dtype) for each in imported]
+        for each, storage in zip(imported, storages, strict=True):
+            _replace_function(each, storage)

@@ -1,0 +1,222 @@
+"""Tests of the MLIR frontend: `stencil_from_mlir`, `parse_module` and `read_mlir_file`.
+
+Bad input must give one :class:`StencilError` line that names the problem and, where the
+text has one, its ``file:line:column``; never another exception.
+"""
+
+# ruff: noqa: E501 -- the MLIR programs keep their lines whole, as MLIR files do.
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from xdsl.dialects.builtin import FileLineColLoc
+from xdsl.dialects.stencil import ApplyOp
+
+from sparse_stencil import Stencil
+from sparse_stencil.errors import StencilError
+from sparse_stencil.frontend import parse_module, read_mlir_file, stencil_from_mlir
+
+UPSTREAM = """\
+func.func @jacobi(%in : !stencil.field<[-1,33]x[-1,33]xf64>, %out : !stencil.field<[-1,33]x[-1,33]xf64>) {
+  %t = stencil.load %in : !stencil.field<[-1,33]x[-1,33]xf64> -> !stencil.temp<?x?xf64>
+  %r = stencil.apply(%x = %t : !stencil.temp<?x?xf64>) -> (!stencil.temp<?x?xf64>) {
+    %n = stencil.access %x[-1, 0] : !stencil.temp<?x?xf64>
+    %s = stencil.access %x[1, 0] : !stencil.temp<?x?xf64>
+    %w = stencil.access %x[0, -1] : !stencil.temp<?x?xf64>
+    %e = stencil.access %x[0, 1] : !stencil.temp<?x?xf64>
+    %ns = arith.addf %n, %s : f64
+    %we = arith.addf %w, %e : f64
+    %sum = arith.addf %ns, %we : f64
+    %four = arith.constant 4.000000e+00 : f64
+    %v = arith.divf %sum, %four : f64
+    stencil.return %v : f64
+  }
+  stencil.store %r to %out(<[0, 0], [32, 32]>) : !stencil.temp<?x?xf64> to !stencil.field<[-1,33]x[-1,33]xf64>
+  func.return
+}
+"""
+
+JACOBI = Stencil({(-1, 0): 0.25, (1, 0): 0.25, (0, -1): 0.25, (0, 1): 0.25})
+"""The stencil of UPSTREAM: each neighbour over 4."""
+
+
+def outcome(text: str) -> str:
+    """ "stencil" if `text` holds one, else the message of the StencilError it raises."""
+    try:
+        stencil_from_mlir(text)
+    except StencilError as error:
+        return str(error)
+    return "stencil"
+
+
+def error_of(text: str, name: str = "<input>") -> str:
+    """The one-line message that `stencil_from_mlir` raises for `text`."""
+    with pytest.raises(StencilError) as caught:
+        stencil_from_mlir(text, name)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+# --- reading stencils ------------------------------------------------------------------
+
+
+def test_upstream_program_gives_its_stencil_in_f64() -> None:
+    # The importer needs no storage type to return the stencil, so f64 is fine here.
+    stencil = stencil_from_mlir(UPSTREAM)
+    assert stencil == JACOBI
+    assert stencil.name == "jacobi"
+
+
+def test_stencil_from_mlir_is_the_stencil_class_entry() -> None:
+    assert Stencil.from_mlir(UPSTREAM) == JACOBI
+
+
+@pytest.mark.parametrize("shape", [None, (16, 16)])
+def test_our_dialect_round_trips(shape: tuple[int, int] | None) -> None:
+    stencil = Stencil({(-1, 0): 0.1, (0, 0): -0.4, (1, 1): 1e-7, (0, 2): 3.0})
+    assert stencil_from_mlir(stencil.to_mlir(shape, "bfloat16", 2)) == stencil
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.integers(-8, 8), st.integers(-8, 8)),
+        st.floats(allow_nan=False, allow_infinity=False),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_any_stencil_round_trips_through_our_dialect(points: dict[tuple[int, int], float]) -> None:
+    stencil = Stencil(points)
+    assert stencil_from_mlir(stencil.to_mlir()) == stencil
+
+
+def test_ops_carry_their_source_location() -> None:
+    module = parse_module(UPSTREAM, "jacobi.mlir")
+    (apply,) = [op for op in module.walk() if isinstance(op, ApplyOp)]
+    location = apply.location
+    assert isinstance(location, FileLineColLoc)
+    line = UPSTREAM.splitlines().index(
+        "  %r = stencil.apply(%x = %t : !stencil.temp<?x?xf64>) -> (!stencil.temp<?x?xf64>) {"
+    )
+    assert (location.filename.data, location.line.data, location.column.data) == (
+        "jacobi.mlir",
+        line + 1,
+        3,
+    )
+    # Locations stay out of the ordinary printed form.
+    assert "loc(" not in str(module)
+
+
+# --- bad input -------------------------------------------------------------------------
+
+
+def test_parse_error_names_line_and_column() -> None:
+    text = "%s = lstencil.stencil [[0] = 1.0 : !lstencil.stencil<1>"
+    # The ':' where ']' should be is the first ':' of the text.
+    column = text.index(":") + 1
+    assert error_of(text, "bad.mlir") == f"bad.mlir:1:{column}: ']' expected"
+
+
+def test_unknown_op() -> None:
+    message = error_of("\n\n  %x = foo.bar : () -> ()\n")
+    assert message.startswith("<input>:3:")
+    assert message.endswith("Operation foo.bar is not registered")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def laplace(u):\n    return u[1:-1] - 2 * u\n",
+        '{"stencil": [[0, 1.0]]}',
+        "\x00\x01\x02\x7f binary",
+        "func.func @f( {",
+    ],
+)
+def test_text_that_is_not_mlir(text: str) -> None:
+    assert error_of(text).startswith("<input>:1:")
+
+
+def test_empty_module_has_no_stencil() -> None:
+    assert error_of("builtin.module {}") == (
+        "<input>: holds no stencil; expected exactly one lstencil.stencil or upstream stencil.apply"
+    )
+
+
+def test_two_stencils_are_ambiguous() -> None:
+    one = "%s{} = lstencil.stencil [[0] = 1.0] : !lstencil.stencil<1>\n"
+    assert error_of(one.format(1) + one.format(2)).startswith("<input>: holds 2 stencils;")
+
+
+@pytest.mark.parametrize(("value", "shown"), [("nan", "nan"), ("-inf", "-inf")])
+def test_non_finite_coefficients(value: str, shown: str) -> None:
+    text = f"%s = lstencil.stencil [[-1] = 1.0, [1] = {value}] : !lstencil.stencil<1>"
+    assert error_of(text) == (
+        f"<input>:1:1: lstencil.stencil does not verify: coefficient of offset [1] is "
+        f"{shown}, not finite"
+    )
+
+
+def test_op_that_fails_its_verifier_is_located() -> None:
+    text = '%a = arith.constant 1.0 : f32\n%b = "arith.addf"(%a, %a) : (f32, f32) -> f64\n'
+    message = error_of(text)
+    assert message.startswith("<input>:2:1: arith.addf does not verify: ")
+
+
+def test_nonlinear_upstream_stencil_quotes_the_op() -> None:
+    text = UPSTREAM.replace("%v = arith.divf %sum, %four", "%v = arith.divf %four, %sum")
+    line = text.splitlines().index("    %v = arith.divf %four, %sum : f64") + 1
+    assert error_of(text) == (
+        f"<input>:{line}:5: nonlinear stencil: arith.divf divides by an accessed value "
+        "(`%v = arith.divf %four, %sum : f64`)"
+    )
+
+
+PREFIX_SOURCES = [UPSTREAM, JACOBI.to_mlir((8, 8), "float16", 3)]
+
+
+@pytest.mark.parametrize("source", PREFIX_SOURCES, ids=["upstream", "lstencil"])
+def test_every_truncation_gives_a_stencil_or_one_error_line(source: str) -> None:
+    # A file cut anywhere must never produce a traceback: a prefix either still holds a
+    # stencil or fails with a one-line StencilError.
+    for end in range(0, len(source), 7):
+        assert "\n" not in outcome(source[:end])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=80))
+def test_random_text_gives_one_error_line(text: str) -> None:
+    # Random text almost never holds a stencil; whatever it holds, only StencilError escapes.
+    assert "\n" not in outcome(text)
+
+
+# --- files -----------------------------------------------------------------------------
+
+
+def test_read_mlir_file(tmp_path: Path) -> None:
+    path = tmp_path / "jacobi.mlir"
+    path.write_text(UPSTREAM, encoding="utf-8")
+    assert stencil_from_mlir(read_mlir_file(path), str(path)) == JACOBI
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.mlir"
+    with pytest.raises(StencilError, match=r"absent\.mlir: no such file$"):
+        read_mlir_file(path)
+
+
+def test_directory_is_not_a_file(tmp_path: Path) -> None:
+    with pytest.raises(StencilError, match=r"is a directory, not an MLIR file$"):
+        read_mlir_file(tmp_path)
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "kernel.cubin"
+    path.write_bytes(b"\x7fELF\xff\xfe\x00\x01")
+    with pytest.raises(StencilError, match=r"kernel\.cubin: not a text file \(invalid UTF-8\)$"):
+        read_mlir_file(path)
