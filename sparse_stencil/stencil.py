@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,9 @@ MAX_RADIUS = 8
 """Largest supported |offset| on any axis: 8 covers 16th-order finite differences."""
 
 Offset = tuple[int, ...]
+_PointPairs = Iterable[tuple[Sequence[int] | int, float]]
+StencilPoints = Mapping[Offset, float] | Mapping[int, float] | _PointPairs
+"""What a stencil is built from: {offset: coefficient}, or (offset, coefficient) pairs."""
 
 
 class Stencil:
@@ -38,14 +41,13 @@ class Stencil:
     (1, 1, 3)
     """
 
-    def __init__(
-        self,
-        points: Mapping[Sequence[int], float] | Iterable[tuple[Sequence[int], float]],
-        name: str | None = None,
-    ) -> None:
-        pairs = list(points.items()) if isinstance(points, Mapping) else list(points)
-        offsets = [_as_offset(offset) for offset, _ in pairs]
-        coefficients = [float(coefficient) for _, coefficient in pairs]
+    def __init__(self, points: StencilPoints, name: str | None = None) -> None:
+        if isinstance(points, Mapping):
+            pairs = [(_as_offset(o), float(c)) for o, c in points.items()]
+        else:
+            pairs = [(_as_offset(o), float(c)) for o, c in cast(_PointPairs, points)]
+        offsets = [offset for offset, _ in pairs]
+        coefficients = [coefficient for _, coefficient in pairs]
         _check_points(offsets, coefficients)
         self._offsets: tuple[Offset, ...] = tuple(offsets)
         self._coefficients: tuple[float, ...] = tuple(coefficients)

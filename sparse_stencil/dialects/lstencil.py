@@ -137,8 +137,8 @@ class StencilOp(IRDLOperation):
     """
 
     name = "lstencil.stencil"
-    offsets = prop_def(DenseArrayBase)
-    coefficients = prop_def(DenseArrayBase)
+    offsets = prop_def(DenseArrayBase.constr(i64))
+    coefficients = prop_def(DenseArrayBase.constr(f64))
     result = result_def(StencilType)
     traits = traits_def(Pure())
 
@@ -164,8 +164,8 @@ class StencilOp(IRDLOperation):
 
     def points(self) -> list[tuple[tuple[int, ...], float]]:
         """The (offset, coefficient) pairs in order."""
-        flat = cast(tuple[int, ...], self.offsets.get_values())
-        coefficients = cast(tuple[float, ...], self.coefficients.get_values())
+        flat = self.offsets.get_values()
+        coefficients = self.coefficients.get_values()
         rank = self.rank
         return [
             (flat[i * rank : (i + 1) * rank], c) for i, c in enumerate(coefficients)
