@@ -43,7 +43,8 @@ class Stencil:
 
     def __init__(self, points: StencilPoints, name: str | None = None) -> None:
         if isinstance(points, Mapping):
-            pairs = [(_as_offset(o), float(c)) for o, c in points.items()]
+            mapping = cast(Mapping[Offset | int, float], points)
+            pairs = [(_as_offset(o), float(c)) for o, c in mapping.items()]
         else:
             pairs = [(_as_offset(o), float(c)) for o, c in cast(_PointPairs, points)]
         offsets = [offset for offset, _ in pairs]

@@ -26,12 +26,33 @@ def _convert_stencil_to_lstencil() -> type[ModulePass]:
     return ConvertStencilToLStencilPass
 
 
+def _sparse_layout() -> Dialect:
+    from sparse_stencil.dialects.sparse_layout import SparseLayout
+
+    return SparseLayout
+
+
+def _morph_stencil_layout() -> type[ModulePass]:
+    from sparse_stencil.passes.morph_stencil_layout import MorphStencilLayoutPass
+
+    return MorphStencilLayoutPass
+
+
+def _convert_structured_sparsity() -> type[ModulePass]:
+    from sparse_stencil.passes.convert_structured_sparsity import ConvertStructuredSparsityPass
+
+    return ConvertStructuredSparsityPass
+
+
 DIALECTS: dict[str, Callable[[], Dialect]] = {
     "lstencil": _lstencil,
+    "sparse_layout": _sparse_layout,
 }
 
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-stencil-to-lstencil": _convert_stencil_to_lstencil,
+    "morph-stencil-layout": _morph_stencil_layout,
+    "convert-structured-sparsity": _convert_structured_sparsity,
 }
 
 SPARSE_STENCIL_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES)
