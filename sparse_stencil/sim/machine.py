@@ -1,0 +1,561 @@
+"""The executor: launches a grid of thread blocks of a parsed PTX kernel on numpy buffers.
+
+Blocks run in batches (by default up to 16384 threads at once); every instruction is executed
+for all threads of a batch together, vectorised with numpy. Registers are arrays of shape
+(threads,), predicates bool arrays. Global memory is the numpy arrays passed as arguments,
+updated in place; each block has its own zero-filled shared memory.
+
+Control flow: while all live threads are at the same instruction the batch runs in *uniform*
+mode (one program counter). A branch whose predicate differs between threads switches to
+*divergent* mode: each thread has its own program counter and the scheduler always runs the
+threads at the smallest one. Threads of an if/else or a loop therefore re-converge at the
+first instruction after it (its immediate post-dominator in the usual layout), where the
+batch returns to uniform mode. ``bar.sync`` holds each thread until every live thread of the
+batch (hence of its block) has arrived; threads that exited count as arrived. Warp-collective
+instructions (``ldmatrix``, ``mma``, ``shfl.sync``, ``bar.warp.sync``) require all 32 lanes of
+each warp that executes them to execute them together; anything else is refused with a clear
+error, as is a ``bar.sync`` that only part of the threads execute.
+
+Blocks of one batch run in lockstep and batches run one after the other: a valid schedule
+for a CUDA grid, whose blocks may not synchronise with each other.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sparse_stencil.sim.errors import (
+    PtxExecutionError,
+    PtxLaunchError,
+    PtxMemoryError,
+    ThreadFault,
+)
+from sparse_stencil.sim.instructions import decode
+from sparse_stencil.sim.memory import (
+    GLOBAL_BASE,
+    AccessFault,
+    FlatSpace,
+    Memory,
+    SharedSpace,
+    byte_view,
+)
+from sparse_stencil.sim.operands import FLOAT_TYPES, DecodeContext, Op, OpKind, container_of
+from sparse_stencil.sim.ptx_parser import TYPE_BITS, Kernel, Module, Param, Variable, parse_ptx
+
+Dims = tuple[int, int, int]
+MAX_THREADS_PER_BLOCK = 1024
+
+
+@dataclass
+class RunStats:
+    """What one launch executed."""
+
+    blocks: int
+    threads_per_block: int
+    steps: int = 0
+    """Instructions issued by the scheduler, summed over batches (one issue runs all threads
+    of the batch that are at that instruction)."""
+    counters: dict[str, int] = field(default_factory=dict)
+    """Warp-level executions of warp-collective instructions, e.g. ``{"mma.sp": 32}``."""
+
+
+class Threads:
+    """Geometry of one batch: the special registers of every thread, and their names."""
+
+    def __init__(self, grid: Dims, block: Dims, first_block: int, blocks: int) -> None:
+        per_block = math.prod(block)
+        local = np.tile(np.arange(per_block, dtype=np.int64), blocks)
+        slot = np.repeat(np.arange(blocks, dtype=np.int64), per_block)
+        linear_block = first_block + slot
+        self.count = per_block * blocks
+        self.per_block = per_block
+        self.block_of_thread = slot.astype(np.intp)
+        self.first_block = first_block
+        self.grid = grid
+        self.block = block
+        self.tid = _unravel(local, block)
+        self.ctaid = _unravel(linear_block, grid)
+        special: dict[str, npt.NDArray[np.uint32]] = {}
+        for index, axis in enumerate("xyz"):
+            special[f"%tid.{axis}"] = self.tid[index].astype(np.uint32)
+            special[f"%ctaid.{axis}"] = self.ctaid[index].astype(np.uint32)
+            special[f"%ntid.{axis}"] = np.full(self.count, block[index], dtype=np.uint32)
+            special[f"%nctaid.{axis}"] = np.full(self.count, grid[index], dtype=np.uint32)
+        special["%laneid"] = (local % 32).astype(np.uint32)
+        special["%warpid"] = (local // 32).astype(np.uint32)
+        self.special = special
+
+    def describe(self, thread: int) -> str:
+        tid = tuple(int(axis[thread]) for axis in self.tid)
+        ctaid = tuple(int(axis[thread]) for axis in self.ctaid)
+        local = thread % self.per_block
+        return (
+            f"thread ({tid[0]},{tid[1]},{tid[2]}) of block ({ctaid[0]},{ctaid[1]},{ctaid[2]}) "
+            f"[warp {local // 32}, lane {local % 32}]"
+        )
+
+
+def _unravel(linear: npt.NDArray[np.int64], dims: Dims) -> list[npt.NDArray[np.int64]]:
+    x = linear % dims[0]
+    y = (linear // dims[0]) % dims[1]
+    z = linear // (dims[0] * dims[1])
+    return [x, y, z]
+
+
+@dataclass
+class State:
+    """What instructions act on: registers, special registers and memory of one batch."""
+
+    regs: list[np.ndarray]
+    threads: Threads
+    memory: Memory
+
+    @property
+    def count(self) -> int:
+        return self.threads.count
+
+    @property
+    def special(self) -> dict[str, npt.NDArray[np.uint32]]:
+        return self.threads.special
+
+
+# ---------------------------------------------------------------------------------------------
+# Loaded program
+# ---------------------------------------------------------------------------------------------
+
+
+def _align(value: int, alignment: int) -> int:
+    return -(-value // alignment) * alignment
+
+
+@dataclass
+class _KernelImage:
+    kernel: Kernel
+    ops: list[Op]
+    param_offsets: list[int]
+    param_bytes: int
+    static_shared: int
+    dynamic_shared_offset: int | None
+
+
+class Program:
+    """A parsed PTX module, ready to launch its kernels (each decoded on first launch).
+
+    Module ``.global`` variables keep their contents from one launch to the next, as in a
+    loaded CUDA module; ``.const`` variables hold their initial values.
+    """
+
+    def __init__(self, ptx: str) -> None:
+        self.module: Module = parse_ptx(ptx)
+        self._globals: list[tuple[Variable, np.ndarray]] = [
+            (v, _initial_bytes(v)) for v in self.module.variables if v.space == "global"
+        ]
+        self.const_space = FlatSpace("const", 0)
+        symbols: dict[str, tuple[str, int]] = {}
+        for variable in self.module.variables:
+            if variable.space == "const":
+                address = self.const_space.allocate(
+                    _initial_bytes(variable),
+                    f".const variable '{variable.name}'",
+                    False,
+                    variable.align,
+                )
+                symbols[variable.name] = ("const", address)
+        probe = FlatSpace("global", GLOBAL_BASE)
+        for variable, data in self._globals:
+            symbols[variable.name] = (
+                "global",
+                probe.allocate(
+                    data, f".global variable '{variable.name}'", True, max(variable.align, 256)
+                ),
+            )
+        self._module_symbols = symbols
+        self._images: dict[str, _KernelImage] = {}
+
+    def image(self, name: str) -> _KernelImage:
+        """Kernel `name`, decoded on first use (so one kernel outside the subset does not
+        stop the others of its module from running)."""
+        if name not in self._images:
+            self._images[name] = self._decode(self.module.kernel(name))
+        return self._images[name]
+
+    def _decode(self, kernel: Kernel) -> _KernelImage:
+        symbols = dict(self._module_symbols)
+        offset = 0
+        param_offsets = []
+        for param in kernel.params:
+            offset = _align(offset, param.align)
+            param_offsets.append(offset)
+            symbols[param.name] = ("param", offset)
+            offset += param.nbytes
+        shared_offset = 0
+        dynamic_offset: int | None = None
+        module_shared = [v for v in self.module.variables if v.space == "shared"]
+        dynamic: Variable | None = None
+        for variable in module_shared + kernel.shared:
+            if variable.count is None:
+                dynamic = variable
+                continue
+            shared_offset = _align(shared_offset, variable.align)
+            symbols[variable.name] = ("shared", shared_offset)
+            shared_offset += variable.nbytes
+        if dynamic is not None:
+            dynamic_offset = _align(shared_offset, max(dynamic.align, 16))
+            symbols[dynamic.name] = ("shared", dynamic_offset)
+        context = DecodeContext(kernel, symbols)
+        ops = [decode(context, instruction) for instruction in kernel.body]
+        ops.append(
+            Op(kernel.body[-1].line if kernel.body else kernel.line, "end of kernel", OpKind.EXIT)
+        )
+        return _KernelImage(kernel, ops, param_offsets, offset, shared_offset, dynamic_offset)
+
+    def launch(
+        self,
+        kernel: str,
+        grid: int | Sequence[int],
+        block: int | Sequence[int],
+        args: Sequence[Any],
+        *,
+        shared_bytes: int = 0,
+        max_steps: int = 2_000_000,
+        batch_threads: int = 16384,
+    ) -> RunStats:
+        """Run `kernel`; see :func:`run_ptx`."""
+        image = self.image(kernel)
+        grid3 = _dims(grid, "grid")
+        block3 = _dims(block, "block")
+        per_block = math.prod(block3)
+        if per_block > MAX_THREADS_PER_BLOCK:
+            raise PtxLaunchError(f"block {block3} has {per_block} threads, more than 1024")
+        if shared_bytes and image.dynamic_shared_offset is None:
+            raise PtxLaunchError(
+                f"shared_bytes={shared_bytes} given but kernel '{kernel}' declares no "
+                ".extern .shared array"
+            )
+        global_space = self._global_space()
+        params = self._param_space(image, args, global_space)
+        shared_size = (
+            image.dynamic_shared_offset + shared_bytes
+            if image.dynamic_shared_offset is not None
+            else image.static_shared
+        )
+        total_blocks = math.prod(grid3)
+        stats = RunStats(total_blocks, per_block)
+        per_batch = max(1, batch_threads // per_block)
+        with np.errstate(all="ignore"):
+            for first in range(0, total_blocks, per_batch):
+                blocks = min(per_batch, total_blocks - first)
+                threads = Threads(grid3, block3, first, blocks)
+                memory = Memory(
+                    global_space,
+                    self.const_space,
+                    params,
+                    SharedSpace(shared_size, blocks, threads.block_of_thread),
+                )
+                regs = [
+                    np.zeros(threads.count, dtype=container_of(t))
+                    for t in image.kernel.registers.values()
+                ]
+                _execute(image.ops, State(regs, threads, memory), max_steps, stats)
+        return stats
+
+    def _global_space(self) -> FlatSpace:
+        space = FlatSpace("global", GLOBAL_BASE)
+        for variable, data in self._globals:
+            address = space.allocate(
+                data, f".global variable '{variable.name}'", True, max(variable.align, 256)
+            )
+            assert address == self._module_symbols[variable.name][1]
+        return space
+
+    def _param_space(
+        self, image: _KernelImage, args: Sequence[Any], global_space: FlatSpace
+    ) -> FlatSpace:
+        params = image.kernel.params
+        if len(args) != len(params):
+            names = ", ".join(f".{p.type} {p.name}" for p in params) or "none"
+            raise PtxLaunchError(
+                f"kernel '{image.kernel.name}' takes {len(params)} arguments ({names}), "
+                f"got {len(args)}"
+            )
+        data = np.zeros(max(image.param_bytes, 1), dtype=np.uint8)
+        for index, (param, offset, value) in enumerate(
+            zip(params, image.param_offsets, args, strict=True)
+        ):
+            raw = _param_bytes(index, param, value, global_space)
+            data[offset : offset + raw.size] = raw
+        space = FlatSpace("param", 0)
+        space.allocate(data, "the kernel parameters", False, 1)
+        return space
+
+
+def _initial_bytes(variable: Variable) -> np.ndarray:
+    data = np.zeros(variable.nbytes, dtype=np.uint8)
+    if variable.init:
+        numpy_type = container_of(variable.type)
+        if variable.type in FLOAT_TYPES:
+            numpy_type = {"f32": np.float32, "f64": np.float64, "f16": np.float16}[variable.type]
+            values = np.array(variable.init, dtype=numpy_type)
+        else:
+            bits = TYPE_BITS[variable.type]
+            values = np.array([int(v) & ((1 << bits) - 1) for v in variable.init], dtype=numpy_type)
+        data[: values.nbytes] = values.view(np.uint8)
+    return data
+
+
+def _param_bytes(index: int, param: Param, value: Any, global_space: FlatSpace) -> np.ndarray:
+    label = f"argument {index} '{param.name}' (.{param.type})"
+    if isinstance(value, np.ndarray) and param.count == 1:
+        if TYPE_BITS[param.type] != 64 or param.type == "f64":
+            raise PtxLaunchError(f"{label}: an array needs a 64-bit integer (pointer) parameter")
+        if not value.flags.c_contiguous:
+            raise PtxLaunchError(f"{label}: the array must be C-contiguous")
+        description = f"argument {index} '{param.name}' ({value.dtype}{list(value.shape)})"
+        address = global_space.allocate(byte_view(value), description, value.flags.writeable)
+        return np.array([address], dtype=np.uint64).view(np.uint8)
+    if param.count > 1:
+        raw = (
+            np.frombuffer(bytes(value), dtype=np.uint8)
+            if isinstance(value, bytes | bytearray)
+            else np.asarray(value).reshape(-1).view(np.uint8)
+        )
+        if raw.size != param.nbytes:
+            raise PtxLaunchError(f"{label}: expected {param.nbytes} bytes, got {raw.size}")
+        return raw
+    if param.type in FLOAT_TYPES:
+        numpy_type = {"f32": np.float32, "f64": np.float64, "f16": np.float16}.get(param.type)
+        if numpy_type is None or not isinstance(value, int | float | np.number):
+            raise PtxLaunchError(f"{label}: expected a number")
+        return np.array([value], dtype=numpy_type).view(np.uint8)
+    if not isinstance(value, int | np.integer) or isinstance(value, bool):
+        raise PtxLaunchError(
+            f"{label}: expected an integer or a numpy array, got {type(value).__name__}"
+        )
+    bits = TYPE_BITS[param.type]
+    low, high = (-(1 << (bits - 1)), (1 << bits) - 1)
+    if not low <= int(value) <= high:
+        raise PtxLaunchError(f"{label}: {value} does not fit in {bits} bits")
+    return np.array([int(value) & ((1 << bits) - 1)], dtype=container_of(param.type)).view(np.uint8)
+
+
+def _dims(value: int | Sequence[int], what: str) -> Dims:
+    dims = (value,) if isinstance(value, int | np.integer) else tuple(value)
+    if not 1 <= len(dims) <= 3 or any(int(d) < 1 for d in dims):
+        raise PtxLaunchError(f"{what} must be 1 to 3 positive sizes, got {value!r}")
+    padded = tuple(int(d) for d in dims) + (1,) * (3 - len(dims))
+    return (padded[0], padded[1], padded[2])
+
+
+# ---------------------------------------------------------------------------------------------
+# Scheduling
+# ---------------------------------------------------------------------------------------------
+
+
+def _guarded(op: Op, st: State, mask: npt.NDArray[np.bool_] | None) -> Any:
+    if op.guard is None:
+        return mask
+    predicate = st.regs[op.guard]
+    if op.negate:
+        predicate = ~predicate
+    return predicate if mask is None else predicate & mask
+
+
+def _fail(op: Op, message: str) -> PtxExecutionError:
+    return PtxExecutionError(f"line {op.line}: {op.name}: {message}")
+
+
+def _run(op: Op, st: State, active: Any, stats: RunStats) -> None:
+    if op.collective:
+        _check_warps(op, st, active, stats)
+    assert op.run is not None
+    try:
+        op.run(st, active)
+    except AccessFault as fault:
+        raise PtxMemoryError(
+            f"line {op.line}: {op.name}: {fault.message} by {st.threads.describe(fault.thread)}"
+        ) from None
+    except ThreadFault as fault:
+        raise _fail(op, f"{fault.message} in {st.threads.describe(fault.thread)}") from None
+
+
+def _check_warps(op: Op, st: State, active: Any, stats: RunStats) -> None:
+    if st.threads.per_block % 32:
+        raise _fail(
+            op,
+            f"warp-collective instruction in a block of {st.threads.per_block} "
+            "threads: the simulator needs whole warps (a multiple of 32)",
+        )
+    if active is None:
+        warps = st.count // 32
+    else:
+        lanes = active.reshape(-1, 32)
+        touched = lanes.any(axis=1)
+        partial = touched & ~lanes.all(axis=1)
+        if partial.any():
+            warp = int(np.argmax(partial))
+            missing = np.flatnonzero(~lanes[warp])
+            first = warp * 32 + int(np.flatnonzero(lanes[warp])[0])
+            raise _fail(
+                op,
+                f"warp-collective instruction executed by only part of the warp of "
+                f"{st.threads.describe(first)}: lanes {_lane_list(missing)} are diverged, "
+                "exited or predicated off (the simulator requires the whole warp)",
+            )
+        warps = int(touched.sum())
+    for name, count in op.counters.items():
+        stats.counters[name] = stats.counters.get(name, 0) + count * warps
+
+
+def _lane_list(lanes: npt.NDArray[np.intp]) -> str:
+    shown = ", ".join(str(int(lane)) for lane in lanes[:8])
+    return shown + (", ..." if lanes.size > 8 else "")
+
+
+def _check_barrier(op: Op, st: State, executing: Any, arrived: Any) -> None:
+    """bar.sync must be executed by every thread that reaches it; and counts must match."""
+    if op.barrier_threads is not None and op.barrier_threads != st.threads.per_block:
+        raise _fail(
+            op,
+            f"barrier thread count {op.barrier_threads} differs from the block's "
+            f"{st.threads.per_block} threads (partial barriers are not supported)",
+        )
+    if executing is not None and arrived is not None and not np.array_equal(executing, arrived):
+        first = int(np.argmax(arrived & ~executing))
+        raise _fail(
+            op,
+            f"bar.sync is predicated off for {st.threads.describe(first)} but "
+            "executed by other threads",
+        )
+
+
+def _execute(ops: list[Op], st: State, max_steps: int, stats: RunStats) -> None:
+    """Run one batch to completion."""
+    count = st.count
+    alive = np.ones(count, dtype=bool)
+    all_alive = True
+    pc = 0
+    pcs: npt.NDArray[np.int64] | None = None
+    waiting = np.zeros(count, dtype=bool)
+    end = np.int64(len(ops))
+    for _ in range(max_steps):
+        stats.steps += 1
+        if pcs is None:
+            op = ops[pc]
+            mask = None if all_alive else alive
+            active = _guarded(op, st, mask)
+            if op.kind is OpKind.NORMAL:
+                if active is None or active.any():
+                    _run(op, st, active, stats)
+                pc += 1
+            elif op.kind is OpKind.BRANCH:
+                if active is None or np.array_equal(active, alive):
+                    pc = op.target
+                elif not active.any():
+                    pc += 1
+                else:
+                    pcs = np.full(count, pc + 1, dtype=np.int64)
+                    pcs[active] = op.target
+            elif op.kind is OpKind.EXIT:
+                if active is None:
+                    return
+                alive &= ~active
+                if not alive.any():
+                    return
+                all_alive = False
+                pc += 1
+            else:
+                _check_barrier(op, st, active, alive if active is not None else None)
+                pc += 1
+            continue
+        runnable = alive & ~waiting
+        if not runnable.any():
+            if not waiting.any():
+                return
+            pcs[waiting] += 1  # every live thread arrived: release the barrier
+            waiting[:] = False
+        else:
+            now = int(np.where(runnable, pcs, end).min())
+            mask = runnable & (pcs == now)
+            op = ops[now]
+            active = _guarded(op, st, mask)
+            if op.kind is OpKind.NORMAL:
+                if active.any():
+                    _run(op, st, active, stats)
+                pcs[mask] += 1
+            elif op.kind is OpKind.BRANCH:
+                pcs[mask & ~active] += 1
+                pcs[active] = op.target
+            elif op.kind is OpKind.EXIT:
+                alive &= ~active
+                pcs[mask & ~active] += 1
+            else:
+                _check_barrier(op, st, active, mask)
+                waiting |= mask
+        if not waiting.any():
+            live = pcs[alive]
+            if live.size == 0:
+                return
+            if (live == live[0]).all():
+                pc = int(live[0])
+                all_alive = bool(alive.all())
+                pcs = None
+    raise PtxExecutionError(
+        f"kernel did not finish within {max_steps} scheduling steps (a runaway loop?); "
+        "raise max_steps if it is just long"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def load(ptx: str) -> Program:
+    """Parse and decode `ptx` (cached by text)."""
+    return Program(ptx)
+
+
+def run_ptx(
+    ptx: str,
+    kernel: str,
+    grid: int | Sequence[int],
+    block: int | Sequence[int],
+    args: Sequence[Any],
+    *,
+    shared_bytes: int = 0,
+    max_steps: int = 2_000_000,
+    batch_threads: int = 16384,
+) -> RunStats:
+    """Run the ``.entry`` `kernel` of the PTX text `ptx` on the CPU.
+
+    `grid` and `block` are 1 to 3 sizes (x first), as in a CUDA launch. `args` follow the
+    kernel's parameters in order: a numpy array for each pointer parameter (a 64-bit integer
+    parameter; the array is global memory and is updated in place, so it must be C-contiguous,
+    and read-only arrays fault on a store), a Python number for each scalar, bytes for a
+    ``.b8`` array parameter. `shared_bytes` sizes the kernel's ``.extern .shared`` array.
+    Returns :class:`RunStats`. Raises :class:`~sparse_stencil.sim.errors.PtxParseError` for
+    text outside the supported subset, :class:`~sparse_stencil.sim.errors.PtxLaunchError` for
+    a launch that does not fit the kernel, and
+    :class:`~sparse_stencil.sim.errors.PtxExecutionError` (:class:`PtxMemoryError` for bad
+    accesses) for what goes wrong while it runs; all name the PTX line.
+    """
+    program = load(ptx)
+    if program._globals:
+        program = Program(ptx)  # a fresh copy: .global variables must not leak between calls
+    return program.launch(
+        kernel,
+        grid,
+        block,
+        args,
+        shared_bytes=shared_bytes,
+        max_steps=max_steps,
+        batch_threads=batch_threads,
+    )

@@ -1,0 +1,208 @@
+"""Decoding of warp-collective instructions: ``ldmatrix``, ``mma``/``mma.sp``, ``shfl.sync``
+and ``bar.warp.sync``. Their ops are marked collective: the executor runs them only for whole
+warps (all 32 lanes together); the semantics are in :mod:`sparse_stencil.sim.tensor_core`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sparse_stencil.sim import tensor_core
+from sparse_stencil.sim.errors import ThreadFault
+from sparse_stencil.sim.memory_ops import address_reader
+from sparse_stencil.sim.operands import (
+    DecodeContext,
+    Mask,
+    Op,
+    Writer,
+    expect_operands,
+    modifiers,
+    normal_op,
+    reader,
+    vector_items,
+    writer,
+)
+from sparse_stencil.sim.ptx_parser import TYPE_BITS, Imm, Instruction, Operand, PredPair, Reg
+
+if TYPE_CHECKING:
+    from sparse_stencil.sim.machine import State
+
+
+def _warp_registers(st: State, slot: int, warps: npt.NDArray[np.intp]) -> Any:
+    return st.regs[slot].view(np.uint32).reshape(-1, 32)[warps]
+
+
+def _write_warps(st: State, slot: int, warps: npt.NDArray[np.intp], values: Any) -> None:
+    register = st.regs[slot].view(np.uint32).reshape(-1, 32)
+    register[warps] = values
+
+
+def _active_warps(st: State, mask: Mask) -> npt.NDArray[np.intp]:
+    if mask is None:
+        return np.arange(st.count // 32)
+    return np.flatnonzero(mask.reshape(-1, 32).any(axis=1))
+
+
+def _b32_slots(
+    ctx: DecodeContext, ins: Instruction, operand: Operand, count: int, what: str
+) -> list[int]:
+    items = vector_items(operand)
+    if len(items) != count:
+        raise ctx.error(ins, f"{what} needs {count} registers, got {len(items)}")
+    slots = []
+    for item in items:
+        if not isinstance(item, Reg) or TYPE_BITS[ctx.types[item.name]] != 32:
+            raise ctx.error(ins, f"{what} must be 32-bit registers")
+        slots.append(ctx.slots[item.name])
+    return slots
+
+
+def decode_ldmatrix(ctx: DecodeContext, ins: Instruction) -> Op:
+    allowed = {"sync", "aligned", "m8n8", "x1", "x2", "x4", "trans", "space"}
+    mods = modifiers(ctx, ins, allowed)
+    if not {"sync", "aligned", "m8n8"} <= mods.flags or mods.types != ["b16"]:
+        raise ctx.error(ins, "expected ldmatrix.sync.aligned.m8n8.{x1,x2,x4}{.trans}.shared.b16")
+    counts = [int(flag[1]) for flag in mods.flags if flag in ("x1", "x2", "x4")]
+    if len(counts) != 1:
+        raise ctx.error(ins, "expected one of .x1, .x2, .x4")
+    matrices = counts[0]
+    space = mods.space or "generic"
+    if space not in ("shared", "generic"):
+        raise ctx.error(ins, "ldmatrix reads .shared memory")
+    expect_operands(ctx, ins, 2)
+    slots = _b32_slots(ctx, ins, ins.operands[0], matrices, "the destination")
+    address = address_reader(ctx, ins, ins.operands[1], space)
+    transpose = "trans" in mods.flags
+
+    def run(st: State, mask: Mask) -> None:
+        warps = _active_warps(st, mask)
+        addresses = address(st).reshape(-1, 32)[warps]  # (W, 32)
+        lanes = addresses[:, : 8 * matrices]
+        threads = (warps[:, None] * 32 + np.arange(8 * matrices)).reshape(-1)
+        rows = st.memory.load(space, lanes.reshape(-1), 16, threads)
+        rows = rows.reshape(warps.size, matrices, 8, 16).view(np.uint16)
+        for slot, values in zip(
+            slots, tensor_core.ldmatrix_fragments(rows, transpose), strict=True
+        ):
+            _write_warps(st, slot, warps, values)
+
+    return normal_op(ins, run, collective=True, counters={"ldmatrix": 1})
+
+
+def decode_shfl(ctx: DecodeContext, ins: Instruction) -> Op:
+    """``shfl.sync.{up,down,bfly,idx}.b32 d[|p], a, b, c, membermask`` (PTX ISA pseudocode:
+    lane j = f(lane, b) inside the segment and clamp that c encodes; an out-of-range j reads
+    the lane's own value and clears p)."""
+    mods = modifiers(ctx, ins, {"sync", "up", "down", "bfly", "idx"})
+    modes = mods.flags & {"up", "down", "bfly", "idx"}
+    if "sync" not in mods.flags or len(modes) != 1 or mods.types != ["b32"]:
+        raise ctx.error(ins, "expected shfl.sync.{up,down,bfly,idx}.b32")
+    (mode,) = modes
+    expect_operands(ctx, ins, 5)
+    destination, source, lane_operand, clamp_operand, member_operand = ins.operands
+    if not isinstance(member_operand, Imm) or int(member_operand.value) & 0xFFFFFFFF != (
+        0xFFFFFFFF
+    ):
+        raise ctx.error(ins, "only a full-warp member mask (0xffffffff) is supported")
+    if isinstance(destination, PredPair):
+        write = writer(ctx, ins, destination.first, "b32")
+        write_valid: Writer | None = writer(ctx, ins, destination.second, "pred")
+    else:
+        write, write_valid = writer(ctx, ins, destination, "b32"), None
+    read = reader(ctx, ins, source, "b32")
+    read_lane = reader(ctx, ins, lane_operand, "b32")
+    read_clamp = reader(ctx, ins, clamp_operand, "b32")
+
+    def run(st: State, mask: Mask) -> None:
+        lane = st.special["%laneid"].astype(np.int64)
+        offset = np.broadcast_to(np.asarray(read_lane(st)), (st.count,)).astype(np.int64) & 31
+        control = np.broadcast_to(np.asarray(read_clamp(st)), (st.count,)).astype(np.int64)
+        segment = (control >> 8) & 31
+        top = (lane & segment) | (control & 31 & ~segment)
+        if mode == "up":
+            source_lane = lane - offset
+            valid = source_lane >= top
+        else:
+            source_lane = {
+                "down": lane + offset,
+                "bfly": lane ^ offset,
+                "idx": (lane & segment) | (offset & ~segment),
+            }[mode]
+            valid = source_lane <= top
+        source_lane = np.where(valid, source_lane, lane)
+        values = np.broadcast_to(np.asarray(read(st)), (st.count,))
+        warp_start = np.arange(st.count) - lane
+        write(st, values[warp_start + source_lane], mask)
+        if write_valid is not None:
+            write_valid(st, valid, mask)
+
+    return normal_op(ins, run, collective=True)
+
+
+def decode_mma(ctx: DecodeContext, ins: Instruction) -> Op:
+    head = ins.modifiers[0] if ins.modifiers else ""
+    sparse = head in ("sp", "sp::ordered_metadata")
+    ordered = head == "sp::ordered_metadata"
+    rest = list(ins.modifiers[1:] if sparse else ins.modifiers)
+    shapes = [m for m in rest if m.startswith("m16n8k")]
+    types = [m for m in rest if m in TYPE_BITS]
+    other = set(rest) - set(shapes) - set(types)
+    if other != {"sync", "aligned", "row", "col"} or len(shapes) != 1 or len(types) != 4:
+        raise ctx.error(
+            ins, "expected mma{.sp::ordered_metadata}.sync.aligned.SHAPE.row.col.D.A.B.C"
+        )
+    if rest.index("row") > rest.index("col"):
+        raise ctx.error(ins, "only .row.col layouts exist")
+    shape = tensor_core.mma_shape(sparse, shapes[0], *types)
+    if isinstance(shape, str):
+        raise ctx.error(ins, shape)
+    expect_operands(ctx, ins, 6 if sparse else 4)
+    d = _b32_slots(ctx, ins, ins.operands[0], shape.cd_registers, "D")
+    a = _b32_slots(ctx, ins, ins.operands[1], shape.a_registers, "A")
+    b = _b32_slots(ctx, ins, ins.operands[2], shape.b_registers, "B")
+    c = _b32_slots(ctx, ins, ins.operands[3], shape.cd_registers, "C")
+    metadata_slot = None
+    selector = 0
+    if sparse:
+        (metadata_slot,) = _b32_slots(ctx, ins, ins.operands[4], 1, "the metadata")
+        selector_operand = ins.operands[5]
+        if not isinstance(selector_operand, Imm) or isinstance(selector_operand.value, float):
+            raise ctx.error(ins, "the sparsity selector must be an integer immediate")
+        selector = int(selector_operand.value)
+        if not 0 <= selector < shape.selectors:
+            raise ctx.error(
+                ins,
+                f"sparsity selector {selector} is out of range "
+                f"0..{shape.selectors - 1} for {shapes[0]}.{types[1]}",
+            )
+
+    def run(st: State, mask: Mask) -> None:
+        warps = _active_warps(st, mask)
+        try:
+            result = tensor_core.mma(
+                shape,
+                [_warp_registers(st, s, warps) for s in a],
+                [_warp_registers(st, s, warps) for s in b],
+                [_warp_registers(st, s, warps) for s in c],
+                _warp_registers(st, metadata_slot, warps) if metadata_slot is not None else None,
+                selector,
+                ordered,
+            )
+        except tensor_core.WarpFault as fault:
+            raise ThreadFault(int(warps[fault.warp]) * 32 + fault.lane, fault.message) from None
+        for slot, values in zip(d, result, strict=True):
+            _write_warps(st, slot, warps, values)
+
+    return normal_op(ins, run, collective=True, counters={"mma.sp" if sparse else "mma": 1})
+
+
+def decode_warp_sync(ctx: DecodeContext, ins: Instruction) -> Op:
+    """``bar.warp.sync mask``: the simulator requires the full warp (mask 0xffffffff)."""
+    expect_operands(ctx, ins, 1)
+    operand = ins.operands[0]
+    if not isinstance(operand, Imm) or int(operand.value) & 0xFFFFFFFF != 0xFFFFFFFF:
+        raise ctx.error(ins, "only a full-warp mask (0xffffffff) is supported")
+    return normal_op(ins, lambda st, mask: None, collective=True)
