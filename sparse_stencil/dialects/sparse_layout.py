@@ -1,0 +1,604 @@
+"""The `sparse_layout` dialect (L1): a stencil as a tiled GEMM, before and after 2:4 conversion.
+
+A layout computes one *output tile* (a box of m <= 16 grid points, the rows of one
+tensor-core instruction) as ``C = A @ B``: A (m x K) holds the coefficients, column n of B
+gathers the inputs ``x[origin_n + inputs[k]]`` of one tile origin, and column n of C is
+scattered to ``out[origin_n + outputs[i]]``. A is the same for every tile, so B's columns
+are N independent tiles (8 per `mma.sp`). Built by ``morph-stencil-layout`` from L0:
+
+    %l = sparse_layout.gemm <14x16> tile [14] halo [1] outputs [[0], [1], ...]
+           inputs [[-1], [0], ...] matrix [[0.25, 0.5, 0.25, 0.0, ...], ...]
+           : !sparse_layout.layout<1>
+    %y = sparse_layout.apply %l to %x steps 4 : !lstencil.grid<128xf16>
+
+``convert-structured-sparsity`` permutes K (padding with zero columns where it must) so
+that A is 2:4 (f16, bf16) or 1:2 (tf32) sparse, and stores it compressed: the kept values
+of each chunk and one metadata nibble per chunk (:mod:`sparse_stencil.sparsity`). Slot j
+of the converted A gathers ``inputs[permutation[j]]``; a ``pad`` slot gathers nothing.
+
+    %l = sparse_layout.sparse_gemm <2:4> <14x16 -> 14x16> tile [14] halo [1] outputs [...]
+           inputs [...] permutation [0, 4, 8, 12, ...] values [[...], ...]
+           metadata [[0x4, ...], ...] : !sparse_layout.layout<1>
+
+The verifiers check that the maps and the matrix are one stencil (every row the same
+coefficients at the same offsets from its output, within the halo), that the permutation
+places every column once, that the metadata names valid ordered positions (so the matrix is
+n:m sparse by construction) and that padding slots hold zeros.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+from xdsl.dialects.builtin import DenseArrayBase, IntAttr, f64, i8, i64
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.parser import AttrParser, Parser
+from xdsl.printer import Printer
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from sparse_stencil.dialects.lstencil import GridType
+from sparse_stencil.errors import StencilError
+from sparse_stencil.layout.matching import SparseGemm
+from sparse_stencil.layout.morphing import MMA_M, TiledGemm
+from sparse_stencil.sparsity import SPARSITIES, Sparsity, sparsity_of
+from sparse_stencil.stencil import MAX_DIMS
+
+_T = TypeVar("_T")
+
+
+@irdl_attr_definition
+class LayoutType(ParametrizedAttribute, TypeAttribute):
+    """A tiled-GEMM layout of a stencil over grids of the given rank: `!sparse_layout.layout<2>`."""
+
+    name = "sparse_layout.layout"
+    rank: IntAttr
+
+    def __init__(self, rank: int | IntAttr) -> None:
+        super().__init__(IntAttr(rank) if isinstance(rank, int) else rank)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            return (IntAttr(parser.parse_integer(allow_negative=False)),)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.rank.data}>")
+
+    def verify(self) -> None:
+        if not 1 <= self.rank.data <= MAX_DIMS:
+            raise VerifyException(f"layout rank must be 1 to {MAX_DIMS}, got {self.rank.data}")
+
+
+@irdl_attr_definition
+class SparsityAttr(ParametrizedAttribute):
+    """An n:m structured-sparsity rule, `#sparse_layout.sparsity<2:4>` (2:4 or 1:2)."""
+
+    name = "sparse_layout.sparsity"
+    kept: IntAttr
+    group: IntAttr
+
+    def __init__(self, sparsity: Sparsity) -> None:
+        super().__init__(IntAttr(sparsity.kept), IntAttr(sparsity.group))
+
+    @property
+    def rule(self) -> Sparsity:
+        """The :class:`Sparsity` this attribute names."""
+        return SPARSITIES[f"{self.kept.data}:{self.group.data}"]
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            kept = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            parser.parse_punctuation(":")
+            group = parser.parse_integer(allow_negative=False, allow_boolean=False)
+        return (IntAttr(kept), IntAttr(group))
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.kept.data}:{self.group.data}>")
+
+    def verify(self) -> None:
+        name = f"{self.kept.data}:{self.group.data}"
+        if name not in SPARSITIES:
+            raise VerifyException(
+                f"unsupported sparsity {name}: expected one of {', '.join(SPARSITIES)}"
+            )
+
+
+@irdl_op_definition
+class GemmOp(IRDLOperation):
+    """The morphed layout: a staircase coefficient matrix with its gather and scatter maps.
+
+    ``<m x K>`` restates the matrix size; `tile` is the output box (row-major rows), `halo`
+    the fixed boundary band, `outputs` the scatter map (one offset per row), `inputs` the
+    gather map (one offset per column), `matrix` A row by row.
+
+        %l = sparse_layout.gemm <2x4> tile [2] halo [1] outputs [[0], [1]]
+               inputs [[-1], [0], [1], [2]]
+               matrix [[1.0, -2.0, 1.0, 0.0], [0.0, 1.0, -2.0, 1.0]] : !sparse_layout.layout<1>
+    """
+
+    name = "sparse_layout.gemm"
+    tile = prop_def(DenseArrayBase.constr(i64))
+    halo = prop_def(DenseArrayBase.constr(i64))
+    outputs = prop_def(DenseArrayBase.constr(i64))
+    inputs = prop_def(DenseArrayBase.constr(i64))
+    matrix = prop_def(DenseArrayBase.constr(f64))
+    result = result_def(LayoutType)
+    traits = traits_def(Pure())
+
+    def __init__(
+        self,
+        tile: Sequence[int],
+        halo: Sequence[int],
+        outputs: Sequence[Sequence[int]],
+        inputs: Sequence[Sequence[int]],
+        matrix: Sequence[Sequence[float]],
+    ) -> None:
+        super().__init__(
+            properties=_map_properties(tile, halo, outputs, inputs)
+            | {"matrix": _floats(matrix)},
+            result_types=[LayoutType(len(tile))],
+        )
+
+    @classmethod
+    def from_layout(cls, gemm: TiledGemm) -> GemmOp:
+        """The op that holds `gemm`."""
+        return cls(gemm.tile, gemm.halo, gemm.outputs.tolist(), gemm.inputs.tolist(),
+                   gemm.matrix.tolist())
+
+    def to_layout(self) -> TiledGemm:
+        """The :class:`TiledGemm` this op holds (unchecked: see :meth:`verify_`)."""
+        tile, halo, outputs, inputs = _maps(self)
+        matrix = np.array(self.matrix.get_values(), dtype=np.float64)
+        return TiledGemm(tile, halo, outputs, inputs,
+                         matrix.reshape(outputs.shape[0], inputs.shape[0]))
+
+    def verify_(self) -> None:
+        _verify_maps(self)
+        _check_size(self.matrix, _rows(self) * _columns(self), "matrix entries")
+        _verify_layout(self.to_layout().check)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> GemmOp:
+        rows, columns = _parse_size(parser)
+        tile, halo, outputs, inputs = _parse_maps(parser)
+        parser.parse_keyword("matrix")
+        matrix = _parse_rows(parser, parser.parse_float)
+        _check_parsed_size(parser, (rows, columns), (len(matrix), len(inputs)), matrix)
+        op = cls(tile, halo, outputs, inputs, matrix)
+        _parse_tail(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        layout = self.to_layout()
+        printer.print_string(f" <{layout.m}x{layout.k}>")
+        _print_maps(printer, layout.tile, layout.halo, layout.outputs, layout.inputs)
+        printer.print_string(" matrix " + _format_rows(layout.matrix, _format_float))
+        _print_tail(printer, self)
+
+
+@irdl_op_definition
+class SparseGemmOp(IRDLOperation):
+    """The converted layout: A permuted along K, padded, and stored n:m compressed.
+
+    ``<m x K before -> m x K after>`` restates the sizes. Slot j of the converted matrix
+    holds column ``permutation[j]`` of the morphed one (gathering ``inputs[permutation[j]]``)
+    or is a zero ``pad`` slot; `values` holds each row's kept coefficients chunk by chunk,
+    `metadata` one nibble per row and chunk naming their positions (2:4: ``i0 | i1 << 2``;
+    1:2: 0x4 even, 0xE odd). K after is a multiple of the `mma.sp` K (16 for 2:4, 8 for 1:2).
+
+        %l = sparse_layout.sparse_gemm <1:2> <1x3 -> 1x8> tile [1] halo [1] outputs [[0]]
+               inputs [[-1], [0], [1]] permutation [0, pad, 1, pad, 2, pad, pad, pad]
+               values [[1.0, -2.0, 1.0, 0.0]] metadata [[0x4, 0x4, 0x4, 0x4]]
+               : !sparse_layout.layout<1>
+    """
+
+    name = "sparse_layout.sparse_gemm"
+    sparsity = prop_def(SparsityAttr)
+    tile = prop_def(DenseArrayBase.constr(i64))
+    halo = prop_def(DenseArrayBase.constr(i64))
+    outputs = prop_def(DenseArrayBase.constr(i64))
+    inputs = prop_def(DenseArrayBase.constr(i64))
+    permutation = prop_def(DenseArrayBase.constr(i64))
+    values = prop_def(DenseArrayBase.constr(f64))
+    metadata = prop_def(DenseArrayBase.constr(i8))
+    result = result_def(LayoutType)
+    traits = traits_def(Pure())
+
+    def __init__(
+        self,
+        sparsity: Sparsity,
+        tile: Sequence[int],
+        halo: Sequence[int],
+        outputs: Sequence[Sequence[int]],
+        inputs: Sequence[Sequence[int]],
+        permutation: Sequence[int],
+        values: Sequence[Sequence[float]],
+        metadata: Sequence[Sequence[int]],
+    ) -> None:
+        super().__init__(
+            properties=_map_properties(tile, halo, outputs, inputs)
+            | {
+                "sparsity": SparsityAttr(sparsity),
+                "permutation": DenseArrayBase.from_list(i64, list(permutation)),
+                "values": _floats(values),
+                "metadata": DenseArrayBase.from_list(i8, [v for row in metadata for v in row]),
+            },
+            result_types=[LayoutType(len(tile))],
+        )
+
+    @classmethod
+    def from_layout(cls, sparse: SparseGemm) -> SparseGemmOp:
+        """The op that holds `sparse`."""
+        return cls(sparse.sparsity, sparse.tile, sparse.halo, sparse.outputs.tolist(),
+                   sparse.inputs.tolist(), sparse.permutation.tolist(), sparse.values.tolist(),
+                   sparse.metadata.tolist())
+
+    @property
+    def rule(self) -> Sparsity:
+        """The n:m rule of the converted matrix."""
+        return self.sparsity.rule
+
+    def to_layout(self) -> SparseGemm:
+        """The :class:`SparseGemm` this op holds (unchecked: see :meth:`verify_`)."""
+        tile, halo, outputs, inputs = _maps(self)
+        rows, chunks = outputs.shape[0], self._chunks()
+        values = np.array(self.values.get_values(), dtype=np.float64)
+        metadata = np.array(self.metadata.get_values(), dtype=np.int64) & 0xFF
+        return SparseGemm(
+            sparsity=self.rule,
+            tile=tile,
+            halo=halo,
+            outputs=outputs,
+            inputs=inputs,
+            permutation=np.array(self.permutation.get_values(), dtype=np.int64),
+            values=values.reshape(rows, chunks * self.rule.kept),
+            metadata=metadata.astype(np.uint8).reshape(rows, chunks),
+        )
+
+    def verify_(self) -> None:
+        _verify_maps(self)
+        rows, chunks, rule = _rows(self), self._chunks(), self.rule
+        if len(self.permutation) % rule.group:
+            raise VerifyException(
+                f"the permutation has {len(self.permutation)} slots, not a "
+                f"multiple of the chunk width {rule.group}"
+            )
+        _check_size(self.values, rows * chunks * rule.kept, "values")
+        _check_size(self.metadata, rows * chunks, "metadata nibbles")
+        _verify_layout(self.to_layout().check)
+
+    def _chunks(self) -> int:
+        return len(self.permutation) // self.rule.group
+
+    @classmethod
+    def parse(cls, parser: Parser) -> SparseGemmOp:
+        sparsity = _parse_sparsity(parser)
+        with parser.in_angle_brackets():
+            before = _parse_dims(parser)
+            parser.parse_punctuation("->")
+            after = _parse_dims(parser)
+        tile, halo, outputs, inputs = _parse_maps(parser)
+        parser.parse_keyword("permutation")
+        permutation = parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE, lambda: _parse_slot(parser)
+        )
+        parser.parse_keyword("values")
+        values = _parse_rows(parser, parser.parse_float)
+        parser.parse_keyword("metadata")
+        metadata = _parse_rows(parser, lambda: parser.parse_integer(allow_boolean=False))
+        _check_parsed_size(parser, before, (len(outputs), len(inputs)), outputs)
+        _check_parsed_size(parser, after, (len(values), len(permutation)), values)
+        op = cls(sparsity, tile, halo, outputs, inputs, permutation, values, metadata)
+        _parse_tail(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        layout = self.to_layout()
+        printer.print_string(f" <{layout.sparsity.name}>")
+        printer.print_string(
+            f" <{layout.outputs.shape[0]}x{layout.k_before} -> "
+            f"{layout.outputs.shape[0]}x{layout.k_after}>"
+        )
+        _print_maps(printer, layout.tile, layout.halo, layout.outputs, layout.inputs)
+        slots = ", ".join("pad" if s < 0 else str(s) for s in layout.permutation.tolist())
+        printer.print_string(f" permutation [{slots}]")
+        printer.print_string(" values " + _format_rows(layout.values, _format_float))
+        printer.print_string(" metadata " + _format_rows(layout.metadata, hex))
+        _print_tail(printer, self)
+
+
+@irdl_op_definition
+class ApplyOp(IRDLOperation):
+    """Applies a layout `steps` times to a grid under the fixed boundary rule.
+
+    Same meaning as ``lstencil.apply``: interior points (at least the halo away from every
+    edge) get the layout's value, the boundary band keeps its input; each step rounds to
+    the grid's element type. A converted layout's n:m rule must be the one of that element
+    type (2:4 for f16 and bf16, 1:2 for f32 computed as tf32).
+
+        %y = sparse_layout.apply %l to %x steps 4 : !lstencil.grid<64x64xf16>
+    """
+
+    name = "sparse_layout.apply"
+    layout = operand_def(LayoutType)
+    input = operand_def(GridType)
+    steps = prop_def(IntAttr)
+    output = result_def(GridType)
+    traits = traits_def(Pure())
+
+    def __init__(self, layout: SSAValue | Operation, grid: SSAValue, steps: int) -> None:
+        super().__init__(
+            operands=[layout, grid],
+            properties={"steps": IntAttr(steps)},
+            result_types=[grid.type],
+        )
+
+    @property
+    def grid_type(self) -> GridType:
+        """The type of the input and output grid."""
+        return cast(GridType, self.input.type)
+
+    def verify_(self) -> None:
+        if self.steps.data < 1:
+            raise VerifyException(f"steps must be at least 1, got {self.steps.data}")
+        if self.output.type != self.input.type:
+            raise VerifyException("the output grid type must equal the input grid type")
+        grid = self.grid_type
+        rank = cast(LayoutType, self.layout.type).rank.data
+        if rank != len(grid.dims):
+            raise VerifyException(
+                f"a rank-{rank} layout cannot apply to the rank-{len(grid.dims)} grid {grid}"
+            )
+        definition = self.layout.owner
+        if isinstance(definition, GemmOp | SparseGemmOp):
+            _verify_grid(_halo(definition), grid)
+        if isinstance(definition, SparseGemmOp):
+            expected = sparsity_of(grid.storage)
+            if definition.rule != expected:
+                raise VerifyException(
+                    f"a {definition.rule.name} layout cannot apply to {grid}: its element "
+                    f"type needs {expected.name}"
+                )
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ApplyOp:
+        layout = parser.parse_unresolved_operand()
+        parser.parse_keyword("to")
+        grid = parser.parse_unresolved_operand()
+        parser.parse_keyword("steps")
+        steps = parser.parse_integer(allow_negative=True, allow_boolean=False)
+        attributes = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        grid_type = parser.parse_type()
+        if not isinstance(grid_type, GridType):
+            parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
+        op = cls(
+            parser.resolve_operand(layout, LayoutType(len(grid_type.dims))),
+            parser.resolve_operand(grid, grid_type),
+            steps,
+        )
+        op.attributes.update(attributes)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.layout)
+        printer.print_string(" to ")
+        printer.print_operand(self.input)
+        printer.print_string(f" steps {self.steps.data}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.output.type)
+
+
+SparseLayout = Dialect(
+    "sparse_layout", [GemmOp, SparseGemmOp, ApplyOp], [LayoutType, SparsityAttr]
+)
+
+
+def _map_properties(
+    tile: Sequence[int],
+    halo: Sequence[int],
+    outputs: Sequence[Sequence[int]],
+    inputs: Sequence[Sequence[int]],
+) -> dict[str, Attribute]:
+    return {
+        "tile": DenseArrayBase.from_list(i64, list(tile)),
+        "halo": DenseArrayBase.from_list(i64, list(halo)),
+        "outputs": DenseArrayBase.from_list(i64, [v for row in outputs for v in row]),
+        "inputs": DenseArrayBase.from_list(i64, [v for row in inputs for v in row]),
+    }
+
+
+def _floats(rows: Sequence[Sequence[float]]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(f64, [float(v) for row in rows for v in row])
+
+
+def _rank(op: GemmOp | SparseGemmOp) -> int:
+    return cast(LayoutType, op.result.type).rank.data
+
+
+def _rows(op: GemmOp | SparseGemmOp) -> int:
+    return len(op.outputs) // _rank(op)
+
+
+def _columns(op: GemmOp | SparseGemmOp) -> int:
+    return len(op.inputs) // _rank(op)
+
+
+def _halo(op: GemmOp | SparseGemmOp) -> tuple[int, ...]:
+    return op.halo.get_values()
+
+
+def _maps(
+    op: GemmOp | SparseGemmOp,
+) -> tuple[tuple[int, ...], tuple[int, ...], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    rank = _rank(op)
+    tile = op.tile.get_values()
+    outputs = np.array(op.outputs.get_values(), dtype=np.int64).reshape(-1, rank)
+    inputs = np.array(op.inputs.get_values(), dtype=np.int64).reshape(-1, rank)
+    return tile, _halo(op), outputs, inputs
+
+
+def _verify_maps(op: GemmOp | SparseGemmOp) -> None:
+    rank = _rank(op)
+    for name, array in (("tile", op.tile), ("halo", op.halo)):
+        if len(array) != rank:
+            raise VerifyException(
+                f"{name} has {len(array)} entries, the layout rank is {rank}"
+            )
+    for name, array in (("outputs", op.outputs), ("inputs", op.inputs)):
+        if len(array) % rank:
+            raise VerifyException(
+                f"{name} holds {len(array)} values, not offsets of rank {rank}"
+            )
+    if not 1 <= _rows(op) <= MMA_M:
+        raise VerifyException(f"a layout has 1 to {MMA_M} output rows, got {_rows(op)}")
+
+
+def _check_size(array: DenseArrayBase, expected: int, what: str) -> None:
+    if len(array) != expected:
+        raise VerifyException(f"expected {expected} {what}, got {len(array)}")
+
+
+def _verify_layout(check: Callable[[], None]) -> None:
+    try:
+        check()
+    except StencilError as error:
+        raise VerifyException(str(error)) from error
+
+
+def _verify_grid(halo: Sequence[int], grid: GridType) -> None:
+    for axis, (n, band) in enumerate(zip(grid.dims, halo, strict=True)):
+        if n < 2 * band + 1:
+            raise VerifyException(
+                f"grid {grid} is smaller than the layout's halo: axis {axis} has {n} points, "
+                f"it needs at least {2 * band + 1}"
+            )
+
+
+def _parse_size(parser: Parser) -> tuple[int, int]:
+    with parser.in_angle_brackets():
+        return _parse_dims(parser)
+
+
+def _parse_dims(parser: Parser) -> tuple[int, int]:
+    """``<rows>x<columns>``, read as a shape is (``16x112``)."""
+    rows = parser.parse_shape_dimension(allow_dynamic=False)
+    parser.parse_shape_delimiter()
+    return rows, parser.parse_shape_dimension(allow_dynamic=False)
+
+
+def _parse_maps(
+    parser: Parser,
+) -> tuple[list[int], list[int], list[list[int]], list[list[int]]]:
+    def integer() -> int:
+        return parser.parse_integer(allow_boolean=False)
+
+    parser.parse_keyword("tile")
+    tile = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, integer)
+    parser.parse_keyword("halo")
+    halo = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, integer)
+    parser.parse_keyword("outputs")
+    outputs = _parse_rows(parser, integer)
+    parser.parse_keyword("inputs")
+    inputs = _parse_rows(parser, integer)
+    return tile, halo, outputs, inputs
+
+
+def _parse_rows(parser: Parser, item: Callable[[], _T]) -> list[list[_T]]:
+    return parser.parse_comma_separated_list(
+        parser.Delimiter.SQUARE,
+        lambda: parser.parse_comma_separated_list(parser.Delimiter.SQUARE, item),
+    )
+
+
+def _parse_sparsity(parser: Parser) -> Sparsity:
+    pos = parser.pos
+    kept, group = SparsityAttr.parse_parameters(parser)
+    name = f"{cast(IntAttr, kept).data}:{cast(IntAttr, group).data}"
+    if name not in SPARSITIES:
+        parser.raise_error(
+            f"unsupported sparsity {name}: expected one of {', '.join(SPARSITIES)}",
+            pos,
+            parser.pos,
+        )
+    return SPARSITIES[name]
+
+
+def _parse_slot(parser: Parser) -> int:
+    if parser.parse_optional_keyword("pad") is not None:
+        return -1
+    return parser.parse_integer(allow_negative=False, allow_boolean=False)
+
+
+def _check_parsed_size(
+    parser: Parser,
+    stated: tuple[int, int],
+    found: tuple[int, int],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    widths = {len(row) for row in rows}
+    if stated != found:
+        parser.raise_error(
+            f"the stated size {stated[0]}x{stated[1]} does not match the {found[0]} rows and "
+            f"{found[1]} columns listed"
+        )
+    if len(widths) > 1:
+        parser.raise_error(f"rows of different lengths {sorted(widths)}")
+
+
+def _parse_tail(parser: Parser, op: GemmOp | SparseGemmOp) -> None:
+    op.attributes.update(parser.parse_optional_attr_dict())
+    parser.parse_punctuation(":")
+    layout_type = parser.parse_type()
+    if layout_type != op.result.type:
+        parser.raise_error(f"expected result type {op.result.type}, got {layout_type}")
+
+
+def _print_maps(
+    printer: Printer,
+    tile: Sequence[int],
+    halo: Sequence[int],
+    outputs: npt.NDArray[np.int64],
+    inputs: npt.NDArray[np.int64],
+) -> None:
+    printer.print_string(f" tile {list(tile)} halo {list(halo)}")
+    printer.print_string(" outputs " + _format_rows(outputs, str))
+    printer.print_string(" inputs " + _format_rows(inputs, str))
+
+
+def _print_tail(printer: Printer, op: GemmOp | SparseGemmOp) -> None:
+    printer.print_op_attributes(op.attributes)
+    printer.print_string(" : ")
+    printer.print_attribute(op.result.type)
+
+
+def _format_rows(rows: npt.NDArray[np.generic], item: Callable[[int], str]) -> str:
+    return "[" + ", ".join(
+        "[" + ", ".join(item(v) for v in row.tolist()) + "]" for row in rows
+    ) + "]"
+
+
+def _format_float(value: float) -> str:
+    """Shortest text that reads back to the same float64, always with a decimal point."""
+    text = repr(float(value))
+    if "." in text or not math.isfinite(value):
+        return text
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}.0" + (f"e{exponent}" if exponent else "")

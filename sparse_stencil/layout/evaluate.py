@@ -1,0 +1,115 @@
+"""The L1 evaluator: run a tiled GEMM layout on a grid with numpy, as the GPU would.
+
+It knows nothing of the stencil: it tiles the interior with the layout's output tile,
+gathers B through the layout's gather map (for a converted layout, through the permutation,
+padding slots gathering zero), expands A from values and metadata, multiplies, and scatters
+C through the scatter map. Tiles that overhang the interior at its far edges read zeros
+beyond the grid and their outputs outside the interior are dropped: that is the tiling
+waste that redundancy figures leave out. So a test that compares it with
+:func:`sparse_stencil.reference` proves that morphing and conversion kept the stencil.
+
+Numerics match the reference: inputs rounded to the storage type, products and sums in
+float64 with the exact coefficients, one rounding to the storage type per step. A is
+multiplied densely, so an inf or NaN anywhere in a tile's inputs reaches all its outputs;
+the tests use finite grids (the GPU multiplies only the kept entries, see the PTX simulator).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from sparse_stencil.dtypes import StorageType, storage_type
+from sparse_stencil.errors import StencilError
+from sparse_stencil.layout.matching import SparseGemm
+from sparse_stencil.layout.morphing import TiledGemm
+
+
+def evaluate(
+    layout: TiledGemm | SparseGemm,
+    x: npt.ArrayLike,
+    steps: int = 1,
+    dtype: str | StorageType = "float16",
+) -> npt.NDArray[np.float64]:
+    """Apply `layout` to the grid `x` `steps` times under the fixed boundary rule."""
+    if steps < 0:
+        raise StencilError(f"steps must be >= 0, got {steps}")
+    storage = storage_type(dtype)
+    grid = storage.round(np.asarray(x, dtype=np.float64))
+    _check_grid(layout, grid.shape)
+    operands = _operands(layout)
+    for _ in range(steps):
+        grid = storage.round(_step(layout, operands, grid))
+    return grid
+
+
+def _operands(
+    layout: TiledGemm | SparseGemm,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """A, the gather offset of each of its columns, and which columns gather at all."""
+    if isinstance(layout, TiledGemm):
+        return layout.matrix, layout.inputs, np.ones(layout.k, dtype=bool)
+    real = layout.permutation >= 0
+    offsets = np.zeros((layout.k_after, len(layout.tile)), dtype=np.int64)
+    offsets[real] = layout.inputs[layout.permutation[real]]
+    return layout.dense_matrix(), offsets, real
+
+
+def _step(
+    layout: TiledGemm | SparseGemm,
+    operands: tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.bool_]],
+    grid: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    matrix, offsets, real = operands
+    origins = _tile_origins(layout, grid.shape)
+    c = matrix @ _gather(offsets, real, grid, origins, max(layout.tile))
+    points = origins[None, :, :] + layout.outputs[:, None, :]
+    interior = np.ones(points.shape[:2], dtype=bool)
+    for axis, (n, band) in enumerate(zip(grid.shape, layout.halo, strict=True)):
+        interior &= points[..., axis] < n - band
+    result = grid.copy()
+    result[tuple(points[interior].T)] = c[interior]
+    return result
+
+
+def _gather(
+    offsets: npt.NDArray[np.int64],
+    real: npt.NDArray[np.bool_],
+    grid: npt.NDArray[np.float64],
+    origins: npt.NDArray[np.int64],
+    overhang: int,
+) -> npt.NDArray[np.float64]:
+    """B (K x tiles): column n holds the inputs of the tile at ``origins[n]``.
+
+    The grid is padded with zeros wide enough for the farthest offset of a tile that
+    overhangs the interior by up to `overhang` points; padding slots gather zero.
+    """
+    margin = int(np.abs(offsets).max(initial=0)) + overhang
+    padded = np.pad(grid, margin)
+    reads = offsets[:, None, :] + origins[None, :, :] + margin
+    return np.where(real[:, None], padded[tuple(np.moveaxis(reads, -1, 0))], 0.0)
+
+
+def _tile_origins(
+    layout: TiledGemm | SparseGemm, shape: tuple[int, ...]
+) -> npt.NDArray[np.int64]:
+    """Origins of the tiles that cover the interior, first axis outermost."""
+    starts = [
+        np.arange(band, n - band, extent)
+        for n, band, extent in zip(shape, layout.halo, layout.tile, strict=True)
+    ]
+    mesh = np.meshgrid(*starts, indexing="ij")
+    return np.stack([m.reshape(-1) for m in mesh], axis=1).astype(np.int64)
+
+
+def _check_grid(layout: TiledGemm | SparseGemm, shape: tuple[int, ...]) -> None:
+    if len(shape) != len(layout.tile):
+        raise StencilError(
+            f"grid of rank {len(shape)} {shape} does not match a rank-{len(layout.tile)} layout"
+        )
+    for axis, (n, band) in enumerate(zip(shape, layout.halo, strict=True)):
+        if n < 2 * band + 1:
+            raise StencilError(
+                f"grid {shape} is smaller than the layout's halo: axis {axis} has {n} "
+                f"points, it needs at least {2 * band + 1}"
+            )

@@ -1,0 +1,72 @@
+"""Structured sparsity conversion: each `sparse_layout.gemm` becomes a 2:4 or 1:2 `sparse_gemm`.
+
+The columns of the coefficient matrix are permuted (the permutation is folded into the
+gather map) and, where no valid grouping exists, padded with zero columns, so that every
+chunk of every row holds at most 2 of 4 (f16, bf16) or 1 of 2 (tf32) non-zeros; K after is
+padded to the `mma.sp` K (16, or 8 for tf32). The matrix is then stored compressed: kept
+values and metadata nibbles. The rule comes from the element type of the grids the layout
+is applied to; `dtype` states it for a layout applied to no grid and must agree otherwise.
+
+The grouping (:mod:`sparse_stencil.layout.matching`) is the better of DESIGN.md's maximum
+matching of compatible columns (networkx) and a bit-mask packing that also fills a chunk
+with columns that pairs cannot hold; ``strategy=matching`` or ``strategy=packing`` forces
+one. Each op reports its K before and after in its ``<m x K -> m x K>`` header, and the pass
+records the lower bound on K after (padded to the MMA's K) as ``{lower_bound = ...}``.
+
+    %l = sparse_layout.gemm <14x16> tile [14] halo [1] ... : !sparse_layout.layout<1>
+
+becomes, with ``convert-structured-sparsity``,
+
+    %l = sparse_layout.sparse_gemm <2:4> <14x16 -> 14x16> tile [14] halo [1] ...
+           permutation [0, 1, 14, 15, 2, 5, 8, 11, ...] values [[1.0, -2.0, ...], ...]
+           metadata [[0x4, 0x4, 0x4, 0x4], ...] {lower_bound = 16 : i64}
+           : !sparse_layout.layout<1>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.dialects.builtin import IntegerAttr, i64
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from sparse_stencil.dialects import sparse_layout
+from sparse_stencil.errors import StencilError
+from sparse_stencil.layout.matching import STRATEGIES, Strategy, convert, sparsify
+from sparse_stencil.passes.morph_stencil_layout import LayoutPassError, applied_storage
+from sparse_stencil.sparsity import sparsity_of
+
+
+@dataclass(frozen=True)
+class ConvertStructuredSparsityPass(ModulePass):
+    """Replaces each `sparse_layout.gemm` by its n:m compressed `sparse_layout.sparse_gemm`."""
+
+    name = "convert-structured-sparsity"
+
+    dtype: str | None = None
+    """Element type to convert for (f16, bf16, f32); by default that of the applied grids."""
+    strategy: str = "best"
+    """``best`` (default), ``matching`` (DESIGN.md's construction only) or ``packing``."""
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        if self.strategy not in STRATEGIES:
+            raise LayoutPassError(
+                f"unknown strategy '{self.strategy}': expected one of {', '.join(STRATEGIES)}"
+            )
+        for gemm_op in [o for o in op.walk() if isinstance(o, sparse_layout.GemmOp)]:
+            self._convert(gemm_op)
+
+    def _convert(self, gemm_op: sparse_layout.GemmOp) -> None:
+        sparsity = sparsity_of(applied_storage(gemm_op.result, self.dtype, gemm_op))
+        gemm = gemm_op.to_layout()
+        try:
+            conversion = convert(gemm.row_masks(), sparsity, cast(Strategy, self.strategy))
+        except StencilError as error:
+            raise LayoutPassError(f"{gemm_op.name}: {error}") from error
+        sparse = sparse_layout.SparseGemmOp.from_layout(sparsify(gemm, conversion))
+        sparse.attributes["lower_bound"] = IntegerAttr(conversion.padded_bound, i64)
+        Rewriter.replace_op(gemm_op, sparse)

@@ -1,0 +1,200 @@
+"""The sparse_layout dialect (L1) and the passes that build it from L0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.parser import Parser
+from xdsl.passes import PassPipeline
+from xdsl.utils.exceptions import ParseError, PassFailedException, VerifyException
+
+from sparse_stencil import Stencil, StencilError, catalog, reference
+from sparse_stencil.context import make_context
+from sparse_stencil.dialects import sparse_layout
+from sparse_stencil.layout.evaluate import evaluate
+from sparse_stencil.layout.matching import convert_gemm
+from sparse_stencil.layout.morphing import morph
+from sparse_stencil.sparsity import ONE_TWO, TWO_FOUR
+from sparse_stencil.universe import PASSES
+
+HEAT = Stencil({(-1,): 1.0, (0,): -2.0, (1,): 1.0})
+
+
+def _lower(module: ModuleOp, pipeline: str) -> ModuleOp:
+    PassPipeline.parse_spec({n: f for n, f in PASSES.items()}, pipeline).apply(
+        make_context(), module
+    )
+    module.verify()
+    return module
+
+
+def _parse(text: str) -> ModuleOp:
+    module = Parser(make_context(), text).parse_module()
+    module.verify()
+    return module
+
+
+def _only(module: ModuleOp, kind: type) -> object:
+    found = [op for op in module.walk() if isinstance(op, kind)]
+    assert len(found) == 1
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "dtype"),
+    [("heat-1d", (40,), "float16"), ("box2d2r", (13, 17), "bfloat16"),
+     ("star3d1r", (7, 8, 9), "float32"), ("knight2d-count", (11, 12), "float16")],
+)
+def test_pipeline_output_round_trips_and_computes_the_stencil(
+    name: str, shape: tuple[int, ...], dtype: str
+) -> None:
+    # The catalog's offsets with coefficients k / 4: every sum is exact in float64, so the
+    # evaluator and the reference round the same values and agree bit for bit.
+    offsets = catalog.get(name).offsets
+    stencil = Stencil({o: (i % 5 - 2) / 4 or 0.5 for i, o in enumerate(offsets)})
+    module = _lower(stencil.to_module(shape, dtype, steps=2),
+                    "morph-stencil-layout,convert-structured-sparsity")
+    text = str(module)
+    assert str(_parse(text)) == text
+    gemm = _only(module, sparse_layout.SparseGemmOp)
+    apply = _only(module, sparse_layout.ApplyOp)
+    assert isinstance(gemm, sparse_layout.SparseGemmOp)
+    assert isinstance(apply, sparse_layout.ApplyOp)
+    assert apply.steps.data == 2
+    assert gemm.rule == (ONE_TWO if dtype == "float32" else TWO_FOUR)
+    assert gemm.attributes["lower_bound"] is not None
+    x = np.random.default_rng(1).integers(-3, 4, size=shape).astype(np.float64)
+    got = evaluate(gemm.to_layout(), x, apply.steps.data, apply.grid_type.storage)
+    np.testing.assert_array_equal(got, reference(stencil, x, 2, dtype))
+
+
+def test_morphing_keeps_the_meaning_in_the_ir() -> None:
+    module = _lower(HEAT.to_module((33,), "float16", steps=3), "morph-stencil-layout{tile=4}")
+    gemm = _only(module, sparse_layout.GemmOp)
+    assert isinstance(gemm, sparse_layout.GemmOp)
+    layout = gemm.to_layout()
+    assert layout.tile == (4,)
+    assert layout.stencil() == HEAT
+    x = np.arange(33.0) % 5
+    np.testing.assert_array_equal(evaluate(layout, x, 3), reference(HEAT, x, 3))
+
+
+def test_a_stencil_without_apply_defaults_to_f16() -> None:
+    module = _lower(HEAT.to_module(), "morph-stencil-layout,convert-structured-sparsity")
+    gemm = _only(module, sparse_layout.SparseGemmOp)
+    assert isinstance(gemm, sparse_layout.SparseGemmOp)
+    assert gemm.rule == TWO_FOUR
+    module = _lower(HEAT.to_module(), "morph-stencil-layout{dtype=f32},"
+                    "convert-structured-sparsity{dtype=f32}")
+    gemm = _only(module, sparse_layout.SparseGemmOp)
+    assert isinstance(gemm, sparse_layout.SparseGemmOp)
+    assert gemm.rule == ONE_TWO
+
+
+def test_pass_errors_are_stencil_errors() -> None:
+    module = HEAT.to_module((33,), "float16")
+    with pytest.raises(StencilError, match="one positive extent per axis"):
+        _lower(module, "morph-stencil-layout{tile=4,4}")
+    with pytest.raises(PassFailedException, match="several element types"):
+        _lower(HEAT.to_module((33,), "float16"), "morph-stencil-layout{dtype=f32}")
+    with pytest.raises(StencilError, match="unknown strategy 'greedy'"):
+        _lower(HEAT.to_module((33,), "float16"),
+               "morph-stencil-layout,convert-structured-sparsity{strategy=greedy}")
+
+
+def _gemm_op(tile: tuple[int, ...] = (4,)) -> sparse_layout.GemmOp:
+    return sparse_layout.GemmOp.from_layout(morph(HEAT, tile))
+
+
+def _sparse_op() -> sparse_layout.SparseGemmOp:
+    return sparse_layout.SparseGemmOp.from_layout(convert_gemm(morph(HEAT, (4,)), TWO_FOUR))
+
+
+def _rebuilt(op: sparse_layout.SparseGemmOp, **changes: object) -> sparse_layout.SparseGemmOp:
+    layout = op.to_layout()
+    fields = {
+        "sparsity": layout.sparsity, "tile": layout.tile, "halo": layout.halo,
+        "outputs": layout.outputs.tolist(), "inputs": layout.inputs.tolist(),
+        "permutation": layout.permutation.tolist(), "values": layout.values.tolist(),
+        "metadata": layout.metadata.tolist(),
+    } | changes
+    return sparse_layout.SparseGemmOp(**fields)  # type: ignore[arg-type]
+
+
+def test_gemm_verifier_checks_that_rows_are_one_stencil() -> None:
+    _gemm_op().verify()
+    layout = morph(HEAT, (4,))
+    matrix = layout.matrix.copy()
+    matrix[2, 2] = 5.0
+    op = sparse_layout.GemmOp(layout.tile, layout.halo, layout.outputs.tolist(),
+                              layout.inputs.tolist(), matrix.tolist())
+    with pytest.raises(VerifyException, match="row 2 computes a different stencil"):
+        op.verify()
+    shifted = sparse_layout.GemmOp(layout.tile, layout.halo, (layout.outputs + 1).tolist(),
+                                   layout.inputs.tolist(), layout.matrix.tolist())
+    with pytest.raises(VerifyException, match="outputs must list the points of the 4 tile"):
+        shifted.verify()
+
+
+def test_sparse_gemm_verifier() -> None:
+    op = _sparse_op()
+    op.verify()
+    permutation = op.to_layout().permutation.tolist()
+    duplicate = [permutation[1], *permutation[1:]]
+    with pytest.raises(VerifyException, match="must hold each of the 6 columns once"):
+        _rebuilt(op, permutation=duplicate).verify()
+    metadata = op.to_layout().metadata.tolist()
+    metadata[1][0] = 0x5
+    with pytest.raises(VerifyException, match="metadata 0x5 at row 1, chunk 0"):
+        _rebuilt(op, metadata=metadata).verify()
+    values = op.to_layout().values.tolist()
+    values[0][-1] = 1.0  # the last chunk (slots 12-15, all padding) keeps 0x4: slots 12, 13
+    with pytest.raises(VerifyException, match="padding slot 13 holds a non-zero"):
+        _rebuilt(op, values=values).verify()
+    short = op.to_layout()
+    with pytest.raises(VerifyException, match=r"K after conversion \(8\) must be a multiple of 16"):
+        _rebuilt(op, permutation=short.permutation[:8].tolist(),
+                 values=short.values[:, :4].tolist(),
+                 metadata=short.metadata[:, :2].tolist()).verify()
+    with pytest.raises(VerifyException, match="expected 32 values, got 31"):
+        sparse_layout.SparseGemmOp(
+            TWO_FOUR, short.tile, short.halo, short.outputs.tolist(), short.inputs.tolist(),
+            short.permutation.tolist(), [short.values.reshape(-1)[:-1].tolist()],
+            short.metadata.tolist()).verify()
+
+
+def _applied(layout: str, grid: str) -> str:
+    return f"""
+      func.func @f(%x: {grid}) {{
+        {layout.replace("%0 = ", "%l = ")}
+        %y = sparse_layout.apply %l to %x steps 1 : {grid}
+        func.return
+      }}"""
+
+
+def test_apply_verifier_matches_rule_halo_and_rank() -> None:
+    _parse(_applied(str(_sparse_op()), "!lstencil.grid<16xf16>"))
+    with pytest.raises(VerifyException, match=r"a 2:4 layout cannot apply to .*needs 1:2"):
+        _parse(_applied(str(_sparse_op()), "!lstencil.grid<16xf32>"))
+    with pytest.raises(VerifyException, match="axis 0 has 2 points, it needs at least 3"):
+        _parse(_applied(str(_gemm_op()), "!lstencil.grid<2xf16>"))
+    with pytest.raises(ParseError, match="layout<2>"):
+        _parse(_applied(str(_gemm_op()), "!lstencil.grid<8x8xf16>"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("%l = sparse_layout.gemm <4x5> tile [4] halo [1] outputs [[0], [1], [2], [3]] "
+         "inputs [[0], [1]] matrix [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]] "
+         ": !sparse_layout.layout<1>", "stated size 4x5 does not match"),
+        ("%l = sparse_layout.sparse_gemm <3:4> <1x1 -> 1x16> tile [1] halo [0] outputs "
+         "[[0]] inputs [[0]]", "unsupported sparsity 3:4"),
+        ("%l = sparse_layout.gemm <1x1> tile [1] halo [0] outputs [[0]] inputs [[0]] "
+         "matrix [[1.0]] : !sparse_layout.layout<2>", "expected result type"),
+    ],
+)
+def test_parse_errors(text: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        _parse(text)
