@@ -78,3 +78,26 @@ def test_bad_shape_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["show", "box2d1r", "--shape", "axb"], capsys)
     assert status == 2
     assert "'axb' is not a shape like 64x64" in err
+
+
+def test_layout_reports_the_chosen_tile(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["layout", "box2d3r"], capsys)
+    assert status == 0
+    # DESIGN.md's worked example: no 16-point tile of the 7x7 box needs fewer than 112.
+    assert "box2d3r (2:4): tile" in out
+    assert "-> 112 (lower bound 112)" in out
+    assert "redundancy 1.14" in out
+
+
+def test_layout_forces_a_tile_and_prints_l1(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["layout", "heat-1d", "--tile", "4", "--dtype", "float32", "--mlir"],
+                         capsys)
+    assert status == 0
+    assert "star1d1r (1:2): tile 4, K 6 -> 8" in out
+    assert "sparse_layout.sparse_gemm <1:2> <4x6 -> 4x8> tile [4] halo [1]" in out
+
+
+def test_layout_refuses_a_tile_of_the_wrong_rank(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["layout", "box2d3r", "--tile", "3,3,3"], capsys)
+    assert status == 1
+    assert err.startswith("error: tile [3, 3, 3] must have one positive extent per axis (2)")
