@@ -1,6 +1,9 @@
-"""Write the layout statistics of the whole stencil catalog to docs/layout-statistics.md.
+"""Write the layout statistics of the whole stencil catalog to docs/ and the README.
 
-    .venv/bin/python scripts/layout_table.py [--output PATH] [--only ID ...]
+    .venv/bin/python scripts/layout_table.py [--output PATH] [--readme PATH] [--only ID ...]
+
+The full table goes to docs/layout-statistics.md; the summary and a compact table replace
+the part of README.md between its `layout-statistics` markers.
 
 For every catalog stencil it runs the layout search (morphing plus structured sparsity
 conversion) for 2:4 (f16 and bf16) and for 1:2 (tf32), and tabulates the chosen tile, K
@@ -16,13 +19,19 @@ import sys
 import time
 from pathlib import Path
 
+from rich.progress import track
+
 from sparse_stencil import catalog
 from sparse_stencil.layout.matching import convert
 from sparse_stencil.layout.morphing import morph
 from sparse_stencil.layout.statistics import LayoutStatistics, layout_statistics
 from sparse_stencil.sparsity import TWO_FOUR
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "layout-statistics.md"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "docs" / "layout-statistics.md"
+DEFAULT_README = ROOT / "README.md"
+README_BEGIN = "<!-- layout-statistics:begin (scripts/layout_table.py writes this part) -->"
+README_END = "<!-- layout-statistics:end -->"
 PUBLISHED_BOX2D3R = {"ConvStencil": 2.12, "LoRAStencil": 2.94, "TCStencil": 5.85}
 
 
@@ -31,13 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     names = arguments.only or catalog.names()
     start = time.perf_counter()
-    rows = [_row(name) for name in names]
+    rows = [_row(name) for name in track(names, description="layouts", transient=True)]
     elapsed = time.perf_counter() - start
     summary = _summary(rows, elapsed)
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_text(_document(rows, summary))
     print("\n".join(summary))
     print(f"wrote {arguments.output}")
+    if arguments.only is None:
+        _update_readme(arguments.readme, rows, summary)
+        print(f"updated {arguments.readme}")
     return 0
 
 
@@ -45,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
                         help=f"where to write the table (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--readme", type=Path, default=DEFAULT_README,
+                        help="the README whose layout-statistics part is replaced "
+                        "(only for the whole catalog)")
     parser.add_argument("--only", nargs="+", metavar="ID",
                         help="catalog ids to include (default: the whole catalog)")
     return parser
@@ -149,6 +164,38 @@ def _document(rows: list[Row], summary: list[str]) -> str:
         *body,
         "",
     ])
+
+
+def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
+    text = readme.read_text()
+    before, found_begin, rest = text.partition(README_BEGIN)
+    _, found_end, after = rest.partition(README_END)
+    if not (found_begin and found_end):
+        raise SystemExit(f"{readme} has no {README_BEGIN} ... {README_END} part to replace")
+    table = [
+        "| stencil | d | points | tile | K before | K after | bound | density | redundancy "
+        "| tf32 redundancy |",
+        "|" + "---|" * 10,
+        *(
+            f"| {name} | {len(s.tile)} | {s.nonzeros} | {_tile(s.tile)} | {s.k_before} "
+            f"| {s.k_after} | {s.padded_bound} | {s.density:.2f} | {s.redundancy:.2f} "
+            f"| {t.redundancy:.2f} |"
+            for name, s, t, _ in rows
+        ),
+    ]
+    part = [
+        README_BEGIN,
+        *summary,
+        "",
+        "<details><summary>Every catalog stencil (the full table with timings is in "
+        "docs/layout-statistics.md)</summary>",
+        "",
+        *table,
+        "",
+        "</details>",
+        README_END,
+    ]
+    readme.write_text(before + "\n".join(part) + after)
 
 
 def _tile(tile: tuple[int, ...]) -> str:
