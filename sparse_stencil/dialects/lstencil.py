@@ -44,6 +44,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from sparse_stencil.dialects.ranked_type import RankedType
 from sparse_stencil.dtypes import StorageType, storage_type, storage_type_of_mlir
 from sparse_stencil.errors import StencilError
 from sparse_stencil.stencil import MAX_DIMS, Stencil
@@ -56,26 +57,11 @@ _ELEMENT_TYPES: dict[str, type[Attribute]] = {
 
 
 @irdl_attr_definition
-class StencilType(ParametrizedAttribute, TypeAttribute):
+class StencilType(RankedType):
     """A linear stencil over grids of the given rank: `!lstencil.stencil<2>`."""
 
     name = "lstencil.stencil"
     rank: IntAttr
-
-    def __init__(self, rank: int | IntAttr) -> None:
-        super().__init__(IntAttr(rank) if isinstance(rank, int) else rank)
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        with parser.in_angle_brackets():
-            return (IntAttr(parser.parse_integer(allow_negative=False)),)
-
-    def print_parameters(self, printer: Printer) -> None:
-        printer.print_string(f"<{self.rank.data}>")
-
-    def verify(self) -> None:
-        if not 1 <= self.rank.data <= MAX_DIMS:
-            raise VerifyException(f"stencil rank must be 1 to {MAX_DIMS}, got {self.rank.data}")
 
 
 @irdl_attr_definition

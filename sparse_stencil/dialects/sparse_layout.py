@@ -35,7 +35,7 @@ from typing import TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 from xdsl.dialects.builtin import DenseArrayBase, IntAttr, f64, i8, i64
-from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -51,36 +51,21 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from sparse_stencil.dialects.lstencil import GridType
+from sparse_stencil.dialects.ranked_type import RankedType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import MMA_M, TiledGemm
 from sparse_stencil.sparsity import SPARSITIES, Sparsity, sparsity_of
-from sparse_stencil.stencil import MAX_DIMS
 
 _T = TypeVar("_T")
 
 
 @irdl_attr_definition
-class LayoutType(ParametrizedAttribute, TypeAttribute):
+class LayoutType(RankedType):
     """A tiled-GEMM layout of a stencil over grids of the given rank: `!sparse_layout.layout<2>`."""
 
     name = "sparse_layout.layout"
     rank: IntAttr
-
-    def __init__(self, rank: int | IntAttr) -> None:
-        super().__init__(IntAttr(rank) if isinstance(rank, int) else rank)
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        with parser.in_angle_brackets():
-            return (IntAttr(parser.parse_integer(allow_negative=False)),)
-
-    def print_parameters(self, printer: Printer) -> None:
-        printer.print_string(f"<{self.rank.data}>")
-
-    def verify(self) -> None:
-        if not 1 <= self.rank.data <= MAX_DIMS:
-            raise VerifyException(f"layout rank must be 1 to {MAX_DIMS}, got {self.rank.data}")
 
 
 @irdl_attr_definition
