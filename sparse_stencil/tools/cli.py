@@ -17,6 +17,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 import numpy as np
 from rich.console import Console
@@ -48,6 +49,9 @@ def _argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sparse-stencil",
         description="Compile stencil computations for NVIDIA Sparse Tensor Cores.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"sparse-stencil {version('sparse-stencil')}"
     )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
