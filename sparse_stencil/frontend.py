@@ -10,6 +10,7 @@ Every failure is a :class:`StencilError` with a one-line message that starts wit
 from __future__ import annotations
 
 import os
+import re
 from bisect import bisect_right
 from pathlib import Path
 
@@ -35,19 +36,38 @@ class LocatingParser(Parser):
 
     xDSL's parser keeps no source positions; with these, diagnostics can say
     ``file:line:column``. Locations are printed only with ``--print-debuginfo``.
+
+    It also reads what a user's editor may leave: a leading byte-order mark is skipped, and
+    text with nothing but comments is an empty module (as in MLIR). An op whose text xDSL
+    cannot build (a literal out of its type's range, a type that breaks an op's constraint)
+    raises :class:`ParseError` at that op, with its name, instead of a bare Python error.
     """
 
     def __init__(
         self, ctx: Context, text: str, name: str = "<input>", line_offset: int = 0
     ) -> None:
+        text = text.removeprefix(_BYTE_ORDER_MARK)
         super().__init__(ctx, text, name)
+        self._text = text
         self._name = StringAttr(name)
         self._line_starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
         self._line_offset = line_offset
 
+    def parse_module(self, allow_implicit_module: bool = True) -> ModuleOp:
+        if _only_comments(self._text):
+            return ModuleOp([])
+        return super().parse_module(allow_implicit_module)
+
     def parse_operation(self) -> Operation:
         start = self.pos
-        op = super().parse_operation()
+        try:
+            op = super().parse_operation()
+        except ParseError:
+            raise
+        except Exception as error:  # xDSL raises several kinds on malformed ops: all are the user's
+            line_end = self._text.find("\n", start)
+            end = self.pos if line_end < 0 else min(self.pos, line_end)
+            self.raise_error(self._malformed(start, error), start, end)
         if isinstance(op.location, UnknownLoc):
             line = bisect_right(self._line_starts, start)
             column = start - self._line_starts[line - 1] + 1
@@ -55,6 +75,32 @@ class LocatingParser(Parser):
                 self._name, IntAttr(line + self._line_offset), IntAttr(column)
             )
         return op
+
+    def _malformed(self, start: int, error: Exception) -> str:
+        """The message for `error`, raised while building the op whose text starts at `start`."""
+        found = _OP_NAME.match(self._text, start)
+        name = found.group(1) if found else "an operation"
+        detail = _one_line(str(error))
+        if isinstance(error, OverflowError):
+            return f"{name}: a number is out of the range of its type ({detail})"
+        if "stencil.bounds" in detail:
+            detail += (
+                "; a stencil field of unknown bounds (?) must be cast to a sized field "
+                "(stencil.cast) before it is loaded or stored"
+            )
+        return f"{name}: {detail}"
+
+
+_BYTE_ORDER_MARK = "\ufeff"
+
+
+_OP_NAME = re.compile(r"\s*(?:%[^=]*=\s*)?\"?([A-Za-z_][\w.$]*)")
+"""An op's name at the start of its text, after its results (``%a, %b = "name"``)."""
+
+
+def _only_comments(text: str) -> bool:
+    """Whether `text` holds nothing but whitespace and `//` comments."""
+    return all(not line.strip() or line.lstrip().startswith("//") for line in text.splitlines())
 
 
 def parse_module(text: str, name: str = "<input>") -> ModuleOp:
@@ -66,7 +112,10 @@ def parse_module(text: str, name: str = "<input>") -> ModuleOp:
     try:
         module = LocatingParser(make_context(), text, name).parse_module()
     except ParseError as error:
-        raise StencilError(f"{error.span.get_location()}: {_one_line(error.msg)}") from error
+        message = _one_line(error.msg)
+        if not text[error.span.start :].strip():
+            message = f"unexpected end of input ({message})"
+        raise StencilError(f"{error.span.get_location()}: {message}") from error
     except Exception as error:  # xDSL raises several kinds on malformed input: all are the user's
         raise StencilError(f"{name}: malformed MLIR: {_one_line(str(error))}") from error
     for op in module.walk():

@@ -135,9 +135,32 @@ def test_unknown_name_suggests_near_names() -> None:
 
 
 def test_gradient2d_is_refused_as_nonlinear() -> None:
-    with pytest.raises(StencilError, match="nonlinear"):
-        catalog.get("gradient2d")
+    for name in ("gradient2d", "Gradient-2D"):
+        with pytest.raises(StencilError, match="nonlinear"):
+            catalog.get(name)
     assert "gradient2d" not in catalog.names()
+
+
+# How peers.md's table and the peers' own tools spell the kernels, and the entry each
+# names: lookup ignores case, hyphens and underscores (FlashFFTStencil's README and command
+# lines write Box2D9P, cuDNN's sources box3d27p).
+SPELLINGS = {
+    "Heat-1D": "star1d1r", "1D5P": "star1d2r", "1D7P": "star1d3r", "1D15P": "star1d7r",
+    "Heat-2D": "star2d1r", "Star-2D5P": "star2d1r", "Star2D9P": "star2d2r",
+    "Star-2D13P": "star2d3r", "Star-2D17P": "star2d4r", "Box2D9P": "box2d1r",
+    "box2d25p": "box2d2r", "Box-2D49P": "box2d3r", "Box-2D81P": "box2d4r",
+    "Box-2D225P": "box2d7r", "Cross-2D5P": "cross2d1r", "Cross-2D9P": "cross2d2r",
+    "Heat-3D": "star3d1r", "Star-3D13P": "star3d2r", "Star-3D19P": "star3d3r",
+    "Star-3D25P": "star3d4r", "Box3D27P": "box3d1r", "Box-3D125P": "box3d2r",
+    "Box-3D343P": "box3d3r", "Box-3D729P": "box3d4r", "3D17P": "j3d17pt",
+    "Poisson-3D19P": "j3d19pt", "Cross-3D9P": "cross3d1r", "1d3p": "star1d1r",
+    "2D5PT_CROSS": "cross2d1r", "j2d9pt gol": "j2d9pt-gol",
+}
+
+
+@pytest.mark.parametrize(("spelling", "id"), SPELLINGS.items(), ids=list(SPELLINGS))
+def test_peer_spellings_find_their_entry(spelling: str, id: str) -> None:
+    assert catalog.entry(spelling).id == id
 
 
 # ---------------------------------------------------------------- the peers.md table (b)
@@ -209,6 +232,30 @@ def test_an5d_coefficients() -> None:
     assert all(0.0351 <= c <= 0.0379 for c in catalog.get("box3d1r").coefficients)
     # j3d27pt.c: 0.5 - 1.52, then /159.
     assert all(0.5 / 159 <= c <= 1.52 / 159 for c in catalog.get("j3d27pt").coefficients)
+    # star2d4r.c: outer arms .11111 / -.11110 on axis 0 and .22222 / -.22220 on axis 1.
+    outer = catalog.get("star2d4r")
+    assert [coefficient(outer, o) for o in ((-4, 0), (4, 0), (0, -4), (0, 4))] == [
+        0.11111, -0.1111, 0.22222, -0.2222
+    ]
+
+
+def test_an5d_3d125pt_weights() -> None:
+    """3d125pt.c groups its 125 points by plane and in-plane distance class, with the weights
+    .75, .76, 1.132, .217, 2.13, .331 and .332 (peers.md quotes the first six)."""
+    s = catalog.get("3d125pt")
+    weights = dict(zip(s.offsets, s.coefficients, strict=True))
+    assert len(weights) == 125
+    assert set(weights.values()) == {0.75, 0.76, 1.132, 0.217, 2.13, 0.331, 0.332}
+    # Spot checks in the file's terms, A[k][j][i] with k outermost: the centre
+    # (2.13 * A[k][j][i]), the k-2 corner (0.75), the k+2 corner (0.76), the k+2 diagonal
+    # (0.332) and the k-1 centre (0.331).
+    assert weights[(0, 0, 0)] == 2.13
+    assert weights[(-2, -2, 2)] == 0.75
+    assert weights[(2, 2, -2)] == 0.76
+    assert weights[(2, 1, -1)] == 0.332
+    assert weights[(-1, 0, 0)] == 0.331
+    # Each plane weighs its 25 points by class only: the in-plane transpose changes nothing.
+    assert all(weights[(k, i, j)] == w for (k, j, i), w in weights.items())
 
 
 def test_ebisu_coefficients() -> None:

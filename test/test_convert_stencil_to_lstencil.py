@@ -78,6 +78,32 @@ def points(stencil: Stencil) -> dict[tuple[int, ...], float]:
     return dict(zip(stencil.offsets, stencil.coefficients, strict=True))
 
 
+def program_1d(
+    body: str,
+    name: str = "f",
+    field: str = "[-4,20]",
+    store: str = "[0], [16]",
+    element: str = "f32",
+    args: str = "",
+    operands: str = "",
+) -> str:
+    """A 1D program as xDSL's tests write it: load, an apply whose body is `body` (reading
+    %x, returning %v), and a store of the box `store` to a field of bounds `field`."""
+    field_type = f"!stencil.field<{field}x{element}>"
+    temp = f"!stencil.temp<?x{element}>"
+    return f"""
+func.func @{name}(%in : {field_type}, %out : {field_type}{args}) {{
+  %t = stencil.load %in : {field_type} -> {temp}
+  %r = stencil.apply(%x = %t : {temp}{operands}) -> ({temp}) {{
+{body}
+    stencil.return %v : {element}
+  }}
+  stencil.store %r to %out(<{store}>) : {temp} to {field_type}
+  func.return
+}}
+"""
+
+
 # --- accepted programs -----------------------------------------------------------------
 
 HEAT_1D = """
@@ -276,10 +302,8 @@ def test_apply_with_destination_fields() -> None:
     assert result.shape == (8, 12)
 
 
-CONSTANT_CASTS = """
-func.func @casts(%in : !stencil.field<[-1,17]xf32>, %out : !stencil.field<[-1,17]xf32>) {
-  %t = stencil.load %in : !stencil.field<[-1,17]xf32> -> !stencil.temp<?xf32>
-  %r = stencil.apply(%x = %t : !stencil.temp<?xf32>) -> (!stencil.temp<?xf32>) {
+CONSTANT_CASTS = program_1d(
+    """\
     %tenth = arith.constant 1.000000e-01 : f64
     %narrow = arith.truncf %tenth : f64 to f16
     %wide = arith.extf %narrow : f16 to f32
@@ -294,28 +318,37 @@ func.func @casts(%in : !stencil.field<[-1,17]xf32>, %out : !stencil.field<[-1,17
     %bb = arith.mulf %b, %bigf : f32
     %zero = arith.constant 0.000000e+00 : f32
     %v0 = arith.addf %ka, %bb : f32
-    %v = arith.addf %zero, %v0 : f32
-    stencil.return %v : f32
-  }
-  stencil.store %r to %out(<[0], [16]>) : !stencil.temp<?xf32> to !stencil.field<[-1,17]xf32>
-  func.return
-}
-"""
+    %v = arith.addf %zero, %v0 : f32""",
+    name="casts",
+)
 
 
 def test_casts_of_constants_round_as_the_program_does() -> None:
     # truncf rounds 0.1 to f16 (numpy's float16 conversion is correctly rounded), extf is
-    # exact, uitofp of i8 3 is 3.0 and of i8 -1 (bit pattern 255) is 255.0; adding 0.0
-    # leaves the form linear.
+    # exact, uitofp of i8 3 is 3.0 and of i8 -1 (bit pattern 255) is 255.0; the product
+    # %k is rounded to f32 as the program computes it; adding 0.0 leaves the form linear.
     result = convert(CONSTANT_CASTS)["casts"]
-    tenth_f16 = float(np.float16(0.1))
-    assert points(result.stencil) == {(1,): tenth_f16 * 3.0, (-1,): 255.0}
+    k = float(np.float32(float(np.float16(0.1)) * 3.0))
+    assert points(result.stencil) == {(1,): k, (-1,): 255.0}
 
 
-MATH_OF_CONSTANTS = """
-func.func @math(%in : !stencil.field<[-2,10]xf32>, %out : !stencil.field<[-2,10]xf32>) {
-  %t = stencil.load %in : !stencil.field<[-2,10]xf32> -> !stencil.temp<?xf32>
-  %r = stencil.apply(%x = %t : !stencil.temp<?xf32>) -> (!stencil.temp<?xf32>) {
+def test_products_of_constants_round_to_their_type() -> None:
+    # The program computes 0.1 * 3 in f32: f32(0.1) = 13421773 * 2**-27 times 3 needs 26
+    # significant bits, so the f32 product differs from the float64 one.
+    body = (
+        "    %a = stencil.access %x[1] : !stencil.temp<?xf32>\n"
+        "    %tenth = arith.constant 1.000000e-01 : f32\n"
+        "    %three = arith.constant 3.000000e+00 : f32\n"
+        "    %k = arith.mulf %tenth, %three : f32\n"
+        "    %v = arith.mulf %k, %a : f32"
+    )
+    product = np.float32(0.1) * np.float32(3.0)
+    assert float(product) != float(np.float32(0.1)) * 3.0
+    assert points(convert(program_1d(body))["f"].stencil) == {(1,): float(product)}
+
+
+MATH_OF_CONSTANTS = program_1d(
+    """\
     %quarter = arith.constant 2.500000e-01 : f32
     %two = arith.constant 2.000000e+00 : f32
     %minus3 = arith.constant -3.000000e+00 : f32
@@ -334,13 +367,9 @@ func.func @math(%in : !stencil.field<[-2,10]xf32>, %out : !stencil.field<[-2,10]
     %td = arith.mulf %abs, %d : f32
     %s0 = arith.addf %ta, %tb : f32
     %s1 = arith.addf %s0, %tc : f32
-    %v = arith.addf %s1, %td : f32
-    stencil.return %v : f32
-  }
-  stencil.store %r to %out(<[0], [8]>) : !stencil.temp<?xf32> to !stencil.field<[-2,10]xf32>
-  func.return
-}
-"""
+    %v = arith.addf %s1, %td : f32""",
+    name="math",
+)
 
 
 def test_math_functions_of_constants_fold() -> None:
@@ -366,29 +395,24 @@ def test_a_second_store_of_another_value_is_refused() -> None:
     )
 
 
-CANCELLING = """
-func.func @cancel(%in : !stencil.field<[-2,10]xf32>, %out : !stencil.field<[-2,10]xf32>) {
-  %t = stencil.load %in : !stencil.field<[-2,10]xf32> -> !stencil.temp<?xf32>
-  %r = stencil.apply(%x = %t : !stencil.temp<?xf32>) -> (!stencil.temp<?xf32>) {
+CANCELLING = program_1d(
+    """\
     %far = stencil.access %x[2] : !stencil.temp<?xf32>
     %near = stencil.access %x[-1] : !stencil.temp<?xf32>
     %s = arith.addf %far, %near : f32
     %v = arith.subf %s, %far : f32
-    %unused = arith.mulf %far, %near : f32
-    stencil.return %v : f32
-  }
-  stencil.store %r to %out(<[0], [8]>) : !stencil.temp<?xf32> to !stencil.field<[-2,10]xf32>
-  func.return
-}
-"""
+    %unused = arith.mulf %far, %near : f32""",
+    name="cancel",
+)
 
 
 def test_cancelled_offsets_and_dead_ops_are_dropped() -> None:
-    # (far + near) - far leaves near alone, so the radius is 1, not 2; the product that
-    # the return does not use is never looked at.
+    # (far + near) - far leaves near alone, so the radius is 1, not 2, and the store's
+    # [0,16) widens to 18 points; the product that the return does not use is never
+    # looked at.
     result = convert(CANCELLING)["cancel"]
     assert points(result.stencil) == {(-1,): 1.0}
-    assert result.shape == (10,)
+    assert result.shape == (18,)
 
 
 def test_every_function_with_an_apply_is_converted() -> None:
@@ -422,24 +446,261 @@ def test_pass_is_registered_for_the_pipeline() -> None:
     assert PASSES["convert-stencil-to-lstencil"]() is ConvertStencilToLStencilPass
 
 
+# --- programs written as xDSL's stencil tests and Devito's output write them -----------
+
+XDSL_LAPLACE_2D = """
+func.func private @laplace2d(%in : !stencil.field<?x?xf64>, %out : !stencil.field<?x?xf64>) {
+  %in_sized = stencil.cast %in : !stencil.field<?x?xf64> -> !stencil.field<[-4,68]x[-4,68]xf64>
+  %out_sized = stencil.cast %out : !stencil.field<?x?xf64> -> !stencil.field<[-4,68]x[-4,68]xf64>
+  %t = stencil.load %in_sized : !stencil.field<[-4,68]x[-4,68]xf64> -> !stencil.temp<[-1,65]x[-1,65]xf64>
+  %r = stencil.apply(%x = %t : !stencil.temp<[-1,65]x[-1,65]xf64>) -> (!stencil.temp<[0,64]x[0,64]xf64>) {
+    %north = stencil.access %x[-1, 0] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %south = stencil.access %x[1, 0] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %east = stencil.access %x[0, 1] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %west = stencil.access %x[0, -1] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %centre = stencil.access %x[0, 0] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %ns = arith.addf %north, %south : f64
+    %ew = arith.addf %east, %west : f64
+    %sum = arith.addf %ns, %ew : f64
+    %minus4 = arith.constant -4.000000e+00 : f64
+    %scaled = arith.mulf %centre, %minus4 : f64
+    %v = arith.addf %sum, %scaled : f64
+    stencil.return %v : f64
+  }
+  stencil.store %r to %out_sized(<[0, 0], [64, 64]>) : !stencil.temp<[0,64]x[0,64]xf64> to !stencil.field<[-4,68]x[-4,68]xf64>
+  func.return
+}
+"""
+
+
+def test_xdsl_laplace_2d_with_casts_from_dynamic_fields() -> None:
+    # The four neighbours get 1, the centre -4. The store writes [0,64)x[0,64) and the
+    # radius is 1: a 66x66 grid, inside the cast fields [-4,68)x[-4,68).
+    laplacian = {(-1, 0): 1.0, (1, 0): 1.0, (0, 1): 1.0, (0, -1): 1.0, (0, 0): -4.0}
+    assert points(stencil_from_mlir(XDSL_LAPLACE_2D)) == laplacian
+    result = convert(XDSL_LAPLACE_2D, dtype="f32")["laplace2d"]
+    assert points(result.stencil) == laplacian
+    assert (result.shape, result.element_type, result.steps) == ((66, 66), "f32", 1)
+
+
+def test_xdsl_laplace_written_as_a_product_is_refused() -> None:
+    # xDSL's stencil_ops test multiplies (-4 * centre) by the neighbour sum, a product of
+    # accessed values: refused at that mulf.
+    text = XDSL_LAPLACE_2D.replace(
+        "%v = arith.addf %sum, %scaled : f64", "%v = arith.mulf %scaled, %ew : f64"
+    )
+    error = refusal(text, dtype="f32")
+    assert error.op.name == "arith.mulf"
+    assert error.reason == "nonlinear stencil: arith.mulf multiplies two accessed values"
+
+
+XDSL_LAPLACE_3D_FROM_MEMREFS = """
+func.func @hdiff_laplace(%in : memref<?x?x?xf64>, %out : memref<?x?x?xf64>) {
+  %fin = stencil.external_load %in : memref<?x?x?xf64> -> !stencil.field<?x?x?xf64>
+  %fout = stencil.external_load %out : memref<?x?x?xf64> -> !stencil.field<?x?x?xf64>
+  %a = stencil.cast %fin : !stencil.field<?x?x?xf64> -> !stencil.field<[-4,68]x[-4,68]x[-4,68]xf64>
+  %b = stencil.cast %fout : !stencil.field<?x?x?xf64> -> !stencil.field<[-4,68]x[-4,68]x[-4,68]xf64>
+  %t = stencil.load %a : !stencil.field<[-4,68]x[-4,68]x[-4,68]xf64> -> !stencil.temp<[-1,65]x[-1,65]x[0,64]xf64>
+  %r = stencil.apply(%x = %t : !stencil.temp<[-1,65]x[-1,65]x[0,64]xf64>) -> (!stencil.temp<[0,64]x[0,64]x[0,64]xf64>) {
+    %w = stencil.access %x[-1, 0, 0] : !stencil.temp<[-1,65]x[-1,65]x[0,64]xf64>
+    %e = stencil.access %x[1, 0, 0] : !stencil.temp<[-1,65]x[-1,65]x[0,64]xf64>
+    %n = stencil.access %x[0, 1, 0] : !stencil.temp<[-1,65]x[-1,65]x[0,64]xf64>
+    %s = stencil.access %x[0, -1, 0] : !stencil.temp<[-1,65]x[-1,65]x[0,64]xf64>
+    %c = stencil.access %x[0, 0, 0] : !stencil.temp<[-1,65]x[-1,65]x[0,64]xf64>
+    %we = arith.addf %w, %e : f64
+    %ns = arith.addf %n, %s : f64
+    %sum = arith.addf %we, %ns : f64
+    %m4 = arith.constant -4.000000e+00 : f64
+    %c4 = arith.mulf %c, %m4 : f64
+    %v = arith.addf %c4, %sum : f64
+    %res = stencil.store_result %v : !stencil.result<f64>
+    stencil.return %res : !stencil.result<f64>
+  }
+  stencil.store %r to %b(<[0, 0, 0], [64, 64, 64]>) : !stencil.temp<[0,64]x[0,64]x[0,64]xf64> to !stencil.field<[-4,68]x[-4,68]x[-4,68]xf64>
+  func.return
+}
+"""
+
+
+def test_xdsl_3d_laplace_from_dynamic_memrefs() -> None:
+    # hdiff's horizontal Laplacian: a 2D star on a 3D grid, so the radius is 0 on the
+    # innermost axis and only the two outer axes widen: 66x66x64. The fields come from
+    # memrefs of unknown shape through external_load and cast.
+    result = convert(XDSL_LAPLACE_3D_FROM_MEMREFS, dtype="f16")["hdiff_laplace"]
+    star = {(-1, 0, 0): 1.0, (1, 0, 0): 1.0, (0, 1, 0): 1.0, (0, -1, 0): 1.0, (0, 0, 0): -4.0}
+    assert points(result.stencil) == star
+    assert (result.shape, result.element_type, result.steps) == ((66, 66, 64), "f16", 1)
+
+
+XDSL_JACOBI_3D_GENERIC = """
+func.func @jacobi3d(%a : memref<34x18x10xf32>, %b : memref<34x18x10xf32>) {
+  %0 = "stencil.external_load"(%a) : (memref<34x18x10xf32>) -> !stencil.field<[-1,33]x[-1,17]x[-1,9]xf32>
+  %1 = "stencil.load"(%0) : (!stencil.field<[-1,33]x[-1,17]x[-1,9]xf32>) -> !stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>
+  %2 = "stencil.external_load"(%b) : (memref<34x18x10xf32>) -> !stencil.field<[-1,33]x[-1,17]x[-1,9]xf32>
+  %3 = "stencil.apply"(%1) <{operandSegmentSizes = array<i32: 1, 0>}> ({
+  ^bb0(%4 : !stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>):
+    %5 = arith.constant 1.666600e-01 : f32
+    %6 = "stencil.access"(%4) {offset = #stencil.index<[1, 0, 0]>} : (!stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>) -> f32
+    %7 = "stencil.access"(%4) {offset = #stencil.index<[-1, 0, 0]>} : (!stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>) -> f32
+    %8 = "stencil.access"(%4) {offset = #stencil.index<[0, 1, 0]>} : (!stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>) -> f32
+    %9 = "stencil.access"(%4) {offset = #stencil.index<[0, -1, 0]>} : (!stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>) -> f32
+    %10 = "stencil.access"(%4) {offset = #stencil.index<[0, 0, 1]>} : (!stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>) -> f32
+    %11 = "stencil.access"(%4) {offset = #stencil.index<[0, 0, -1]>} : (!stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>) -> f32
+    %12 = arith.addf %11, %10 : f32
+    %13 = arith.addf %12, %9 : f32
+    %14 = arith.addf %13, %8 : f32
+    %15 = arith.addf %14, %7 : f32
+    %16 = arith.addf %15, %6 : f32
+    %17 = arith.mulf %16, %5 : f32
+    "stencil.return"(%17) : (f32) -> ()
+  }) : (!stencil.temp<[-1,33]x[-1,17]x[-1,9]xf32>) -> !stencil.temp<[0,32]x[0,16]x[0,8]xf32>
+  "stencil.store"(%3, %2) {bounds = #stencil.bounds<[0, 0, 0], [32, 16, 8]>} : (!stencil.temp<[0,32]x[0,16]x[0,8]xf32>, !stencil.field<[-1,33]x[-1,17]x[-1,9]xf32>) -> ()
+  func.return
+}
+"""
+
+
+def test_xdsl_generic_3d_jacobi_on_external_memrefs() -> None:
+    # Generic syntax, fields loaded from memref arguments: each neighbour gets the f32
+    # constant 0.16666 as xDSL holds it. The store writes [0,32)x[0,16)x[0,8), radius 1.
+    result = convert(XDSL_JACOBI_3D_GENERIC)["jacobi3d"]
+    neighbours = [(1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1)]
+    assert points(result.stencil) == dict.fromkeys(neighbours, float(np.float32(0.16666)))
+    assert (result.shape, result.element_type, result.steps) == ((34, 18, 10), "f32", 1)
+
+
+def devito_axis(axis: str, offsets: tuple[str, str, str, str], h: str) -> str:
+    """One axis of Devito's fourth-order Laplacian: 4/3, -1/12 and -5/2 times h**-2."""
+    temp = "!stencil.temp<?x?x?xf32>"
+    m1, p1, m2, p2 = offsets
+    return f"""\
+        %h_{axis} = arith.constant {h} : f32
+        %m2_{axis} = arith.constant -2 : i64
+        %r_{axis} = "math.fpowi"(%h_{axis}, %m2_{axis}) : (f32, i64) -> f32
+        %c1_{axis} = arith.mulf %c1, %r_{axis} : f32
+        %um1_{axis} = stencil.access %blk[{m1}] : {temp}
+        %t1_{axis} = arith.mulf %c1_{axis}, %um1_{axis} : f32
+        %up1_{axis} = stencil.access %blk[{p1}] : {temp}
+        %t2_{axis} = arith.mulf %c1_{axis}, %up1_{axis} : f32
+        %c0_{axis} = arith.mulf %c0, %r_{axis} : f32
+        %t3_{axis} = arith.mulf %c0_{axis}, %u : f32
+        %c2_{axis} = arith.mulf %c2, %r_{axis} : f32
+        %um2_{axis} = stencil.access %blk[{m2}] : {temp}
+        %t4_{axis} = arith.mulf %c2_{axis}, %um2_{axis} : f32
+        %up2_{axis} = stencil.access %blk[{p2}] : {temp}
+        %t5_{axis} = arith.mulf %c2_{axis}, %up2_{axis} : f32
+        %s1_{axis} = arith.addf %t1_{axis}, %t2_{axis} : f32
+        %s2_{axis} = arith.addf %s1_{axis}, %t3_{axis} : f32
+        %s3_{axis} = arith.addf %s2_{axis}, %t4_{axis} : f32
+        %lap_{axis} = arith.addf %s3_{axis}, %t5_{axis} : f32"""
+
+
+FIELD_3D = "!stencil.field<[-2,18]x[-2,14]x[-2,10]xf32>"
+
+DEVITO_HEAT_3D = f"""
+builtin.module {{
+  func.func @Kernel(%u_vec0 : {FIELD_3D}, %u_vec1 : {FIELD_3D}, %timers : !llvm.ptr) {{
+    %0 = func.call @timer_start() : () -> f64
+    %time_m = arith.constant 0 : index
+    %time_M = arith.constant 4 : index
+    %1 = arith.constant 1 : index
+    %2 = arith.addi %time_M, %1 : index
+    %step = arith.constant 1 : index
+    %3, %4 = scf.for %time = %time_m to %2 step %step iter_args(%u_t0 = %u_vec0, %u_t1 = %u_vec1) -> ({FIELD_3D}, {FIELD_3D}) {{
+      %u_t0_temp = stencil.load %u_t0 : {FIELD_3D} -> !stencil.temp<?x?x?xf32>
+      %u_t1_temp = stencil.apply(%blk = %u_t0_temp : !stencil.temp<?x?x?xf32>) -> (!stencil.temp<?x?x?xf32>) {{
+        %dt = arith.constant 7.812500e-03 : f32
+        %m1 = arith.constant -1 : i64
+        %rdt = "math.fpowi"(%dt, %m1) : (f32, i64) -> f32
+        %u = stencil.access %blk[0, 0, 0] : !stencil.temp<?x?x?xf32>
+        %now = arith.mulf %rdt, %u : f32
+        %c1 = arith.constant 1.3333333333e+00 : f32
+        %c2 = arith.constant -8.3333333333e-02 : f32
+        %c0 = arith.constant -2.500000e+00 : f32
+{devito_axis("x", ("-1, 0, 0", "1, 0, 0", "-2, 0, 0", "2, 0, 0"), "5.000000e-01")}
+{devito_axis("y", ("0, -1, 0", "0, 1, 0", "0, -2, 0", "0, 2, 0"), "5.000000e-01")}
+{devito_axis("z", ("0, 0, -1", "0, 0, 1", "0, 0, -2", "0, 0, 2"), "2.500000e-01")}
+        %lap_xy = arith.addf %lap_x, %lap_y : f32
+        %lap = arith.addf %lap_xy, %lap_z : f32
+        %a = arith.constant 5.000000e-01 : f32
+        %diffusion = arith.mulf %lap, %a : f32
+        %sum = arith.addf %now, %diffusion : f32
+        %dt_1 = arith.constant 7.812500e-03 : f32
+        %next = arith.mulf %sum, %dt_1 : f32
+        stencil.return %next : f32
+      }}
+      stencil.store %u_t1_temp to %u_t1(<[0, 0, 0], [16, 12, 8]>) : !stencil.temp<?x?x?xf32> to {FIELD_3D}
+      scf.yield %u_t1, %u_t0 : {FIELD_3D}, {FIELD_3D}
+    }}
+    %5 = func.call @timer_end(%0) : (f64) -> f64
+    "llvm.store"(%5, %timers) <{{"ordering" = 0 : i64}}> : (f64, !llvm.ptr) -> ()
+    func.return
+  }}
+  func.func private @timer_start() -> f64
+  func.func private @timer_end(f64) -> f64
+}}
+"""
+
+
+def test_devito_heat_3d_fourth_order_in_a_time_loop() -> None:
+    # Devito's u.forward = dt * (u / dt + a * laplace(u)), space order 4, with a = 1/2,
+    # dt = 2**-7 (so dt**-1 = 128), h_x = h_y = 1/2 and h_z = 1/4 (h**-2 = 4 and 16).
+    # The weight products c * h**-2 are f32 products of an f32 constant and a power of two,
+    # so exact; the later scalings by a and dt are powers of two too. Hence each arm gets
+    # c * h**-2 * 2**-8 with c = f32(4/3) at distance 1 and f32(-1/12) at distance 2, and
+    # the centre (128 + (-5/2) * (4 + 4 + 16) / 2) / 128 = 98/128.
+    near, far = float(np.float32(1.3333333333)), float(np.float32(-8.3333333333e-02))
+    expected = {(0, 0, 0): 98 / 128}
+    for axis, scale in ((0, 4.0), (1, 4.0), (2, 16.0)):
+        for distance, c in ((1, near), (2, far)):
+            for sign in (-1, 1):
+                offset = tuple(sign * distance if a == axis else 0 for a in range(3))
+                expected[offset] = c * scale * 2.0**-8
+    result = convert(DEVITO_HEAT_3D)["Kernel"]
+    assert points(result.stencil) == expected
+    # time = 0 .. time_M = 4 inclusive: 5 steps; the store writes [0,16)x[0,12)x[0,8) and
+    # the radius is 2 on every axis.
+    assert (result.shape, result.element_type, result.steps) == ((20, 16, 12), "f32", 5)
+
+
+UNREAD_INPUT = """
+func.func @scaled(%u : !stencil.field<[0,16]xf32>, %w : !stencil.field<[-1,17]xf32>, %out : !stencil.field<[-1,17]xf32>) {
+  %quarter = arith.constant 2.500000e-01 : f32
+  %two = arith.constant 2.000000e+00 : f32
+  %k = arith.mulf %quarter, %two : f32
+  %tu = stencil.load %u : !stencil.field<[0,16]xf32> -> !stencil.temp<?xf32>
+  %tw = stencil.load %w : !stencil.field<[-1,17]xf32> -> !stencil.temp<?xf32>
+  %r = stencil.apply(%a = %tu : !stencil.temp<?xf32>, %b = %tw : !stencil.temp<?xf32>, %c = %k : f32) -> (!stencil.temp<?xf32>) {
+    %l = stencil.access %b[-1] : !stencil.temp<?xf32>
+    %h = stencil.access %b[1] : !stencil.temp<?xf32>
+    %s = arith.addf %l, %h : f32
+    %v = arith.mulf %c, %s : f32
+    stencil.return %v : f32
+  }
+  stencil.store %r to %out(<[0], [16]>) : !stencil.temp<?xf32> to !stencil.field<[-1,17]xf32>
+  func.return
+}
+"""
+
+
+def test_unread_input_is_ignored_and_constant_operands_fold() -> None:
+    # Only %b (from %w) is read; %u's field could not hold the grid [-1,17), so a wrong
+    # choice of field would be refused. %c is 0.25 * 2 computed outside the apply: 0.5.
+    result = convert(UNREAD_INPUT)["scaled"]
+    assert points(result.stencil) == {(-1,): 0.5, (1,): 0.5}
+    assert result.shape == (18,)
+
+
 # --- refused programs ------------------------------------------------------------------
 
 
 def wrap_1d(body: str, args: str = "", operands: str = "") -> str:
-    """A 1D f32 program whose apply body is `body`; it reads %x and returns %v."""
-    return f"""
-func.func @f(%in : !stencil.field<[-4,20]xf32>, %out : !stencil.field<[-4,20]xf32>{args}) {{
-  %t = stencil.load %in : !stencil.field<[-4,20]xf32> -> !stencil.temp<?xf32>
-  %r = stencil.apply(%x = %t : !stencil.temp<?xf32>{operands}) -> (!stencil.temp<?xf32>) {{
-    %a = stencil.access %x[-1] : !stencil.temp<?xf32>
-    %b = stencil.access %x[1] : !stencil.temp<?xf32>
-{body}
-    stencil.return %v : f32
-  }}
-  stencil.store %r to %out(<[0], [16]>) : !stencil.temp<?xf32> to !stencil.field<[-4,20]xf32>
-  func.return
-}}
-"""
+    """A 1D f32 program whose apply body reads %a = %x[-1] and %b = %x[1], then does `body`."""
+    accesses = (
+        "    %a = stencil.access %x[-1] : !stencil.temp<?xf32>\n"
+        "    %b = stencil.access %x[1] : !stencil.temp<?xf32>\n"
+    )
+    return program_1d(accesses + body, args=args, operands=operands)
 
 
 SUPPORTED = (
@@ -494,16 +755,15 @@ NONLINEAR_BODIES = {
         "%nan = arith.constant 0x7FC00000 : f32",
         "arith.constant yields nan; stencil coefficients must be finite",
     ),
-    "overflowing coefficient": (
-        # 1e30**8 = 1e240 is finite in float64; times 1e120 it is not.
+    "constant overflowing its type": (
+        # The program computes 1e30 * 1e30 in f32, where it overflows (f32 ends near 3.4e38);
+        # the message shows the exact product of the two f32 constants.
         "    %big = arith.constant 1.000000e+30 : f32\n"
         "    %e60 = arith.mulf %big, %big : f32\n"
-        "    %e120 = arith.mulf %e60, %e60 : f32\n"
-        "    %e240 = arith.mulf %e120, %e120 : f32\n"
-        "    %p = arith.mulf %e240, %a : f32\n"
-        "    %v = arith.mulf %p, %e120 : f32",
-        "%v = arith.mulf %p, %e120 : f32",
-        "arith.mulf yields inf; stencil coefficients must be finite",
+        "    %v = arith.mulf %e60, %a : f32",
+        "%e60 = arith.mulf %big, %big : f32",
+        f"arith.mulf yields {float(np.float32(1e30)) ** 2!r}, which overflows f32; "
+        "stencil coefficients must be finite",
     ),
     "division by zero": (
         "    %zero = arith.constant 0.000000e+00 : f32\n    %v = arith.divf %a, %zero : f32",
@@ -549,6 +809,35 @@ NONLINEAR_BODIES = {
 }
 
 NONLINEAR_DECLARATION = "func.func private @g(f32) -> f32\n"
+
+
+def test_coefficient_overflowing_float64_is_refused() -> None:
+    # 1e300 * (1e300 * x[-1]): each constant is finite, the coefficient 1e600 is not.
+    body = (
+        "    %a = stencil.access %x[-1] : !stencil.temp<?xf64>\n"
+        "    %big = arith.constant 1.000000e+300 : f64\n"
+        "    %p = arith.mulf %big, %a : f64\n"
+        "    %v = arith.mulf %p, %big : f64"
+    )
+    error = refusal(program_1d(body, element="f64"), dtype="f32")
+    assert error.op.name == "arith.mulf"
+    assert error.reason == "arith.mulf yields inf; stencil coefficients must be finite"
+
+
+def test_constant_overflowing_f16_in_the_program_is_refused() -> None:
+    # 300 * 300 = 90000 is beyond f16's largest finite value 65504, so the program's own
+    # f16 product is inf, although float64 holds it.
+    body = (
+        "    %a = stencil.access %x[-1] : !stencil.temp<?xf16>\n"
+        "    %k = arith.constant 3.000000e+02 : f16\n"
+        "    %kk = arith.mulf %k, %k : f16\n"
+        "    %v = arith.mulf %kk, %a : f16"
+    )
+    error = refusal(program_1d(body, element="f16"))
+    assert error.op.name == "arith.mulf"
+    assert error.reason == (
+        "arith.mulf yields 90000.0, which overflows f16; stencil coefficients must be finite"
+    )
 
 
 @pytest.mark.parametrize("case", NONLINEAR_BODIES)

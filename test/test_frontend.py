@@ -15,10 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects.builtin import FileLineColLoc
 from xdsl.dialects.stencil import ApplyOp
+from xdsl.utils.exceptions import ParseError
 
 from sparse_stencil import Stencil
+from sparse_stencil.context import make_context
 from sparse_stencil.errors import StencilError
-from sparse_stencil.frontend import parse_module, read_mlir_file, stencil_from_mlir
+from sparse_stencil.frontend import (
+    LocatingParser,
+    parse_module,
+    read_mlir_file,
+    stencil_from_mlir,
+)
 
 UPSTREAM = """\
 func.func @jacobi(%in : !stencil.field<[-1,33]x[-1,33]xf64>, %out : !stencil.field<[-1,33]x[-1,33]xf64>) {
@@ -142,6 +149,14 @@ def test_text_that_is_not_mlir(text: str) -> None:
     assert error_of(text).startswith("<input>:1:")
 
 
+@pytest.mark.parametrize("end", [UPSTREAM.index("  stencil.store"), UPSTREAM.index("    %n =")])
+def test_text_cut_short_says_so(end: int) -> None:
+    # xDSL's own message there is only " in block definition".
+    message = error_of(UPSTREAM[:end])
+    assert message.startswith("<input>:")
+    assert ": unexpected end of input (" in message
+
+
 def test_empty_module_has_no_stencil() -> None:
     assert error_of("builtin.module {}") == (
         "<input>: holds no stencil; expected exactly one lstencil.stencil or upstream stencil.apply"
@@ -151,6 +166,74 @@ def test_empty_module_has_no_stencil() -> None:
 def test_two_stencils_are_ambiguous() -> None:
     one = "%s{} = lstencil.stencil [[0] = 1.0] : !lstencil.stencil<1>\n"
     assert error_of(one.format(1) + one.format(2)).startswith("<input>: holds 2 stencils;")
+
+
+def test_two_upstream_functions_are_ambiguous() -> None:
+    second = UPSTREAM.replace("@jacobi", "@jacobi2")
+    assert error_of(UPSTREAM + second).startswith("<input>: holds 2 stencils;")
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "// RUN: nothing\n\n  // only comments\n"])
+def test_empty_text_holds_no_stencil(text: str) -> None:
+    # MLIR reads such text as an empty module; xDSL's parser alone would refuse it.
+    assert error_of(text, "empty.mlir") == (
+        "empty.mlir: holds no stencil; expected exactly one lstencil.stencil or upstream "
+        "stencil.apply"
+    )
+
+
+def test_byte_order_mark_and_crlf_line_ends_are_read() -> None:
+    text = "\ufeff" + UPSTREAM.replace("\n", "\r\n")
+    assert stencil_from_mlir(text) == JACOBI
+    # Lines still count from 1 and the quoted line carries no carriage return.
+    bad = text.replace("%v = arith.divf %sum, %four", "%v = arith.divf %four, %sum")
+    line = UPSTREAM.splitlines().index("    %v = arith.divf %sum, %four : f64") + 1
+    assert error_of(bad) == (
+        f"<input>:{line}:5: nonlinear stencil: arith.divf divides by an accessed value "
+        "(`%v = arith.divf %four, %sum : f64`)"
+    )
+
+
+def test_literal_out_of_its_type_range_is_located() -> None:
+    # f16 ends at 65504: xDSL cannot hold 7e4 as an f16 and raises OverflowError.
+    text = "func.func @f() {\n  %k = arith.constant 7.000000e+04 : f16\n  func.return\n}\n"
+    assert error_of(text) == (
+        "<input>:2:3: arith.constant: a number is out of the range of its type (float too "
+        "large to pack with e format)"
+    )
+
+
+def test_coefficient_overflowing_the_program_type_is_located() -> None:
+    text = UPSTREAM.replace("f64", "f16").replace(
+        "%four = arith.constant 4.000000e+00 : f16",
+        "%big = arith.constant 6.000000e+04 : f16\n    %four = arith.mulf %big, %big : f16",
+    )
+    line = text.splitlines().index("    %four = arith.mulf %big, %big : f16") + 1
+    assert error_of(text) == (
+        f"<input>:{line}:5: arith.mulf yields 3600000000.0, which overflows f16; stencil "
+        "coefficients must be finite (`%four = arith.mulf %big, %big : f16`)"
+    )
+
+
+def test_upstream_field_of_unknown_bounds_is_explained() -> None:
+    # stencil.load needs a sized field; xDSL's constraint message alone does not say so.
+    text = UPSTREAM.replace("!stencil.field<[-1,33]x[-1,33]xf64>", "!stencil.field<?x?xf64>")
+    message = error_of(text)
+    assert message.startswith("<input>:2:3: stencil.load: ")
+    assert message.endswith(
+        "; a stencil field of unknown bounds (?) must be cast to a sized field "
+        "(stencil.cast) before it is loaded or stored"
+    )
+
+
+def test_locating_parser_raises_parse_errors_only() -> None:
+    # sparse-stencil-opt parses with LocatingParser and reports ParseError without a
+    # traceback: an op that xDSL cannot build must surface as one, at that op.
+    text = "func.func @f() {\n  %k = arith.constant 7.000000e+04 : f16\n  func.return\n}\n"
+    with pytest.raises(ParseError) as caught:
+        LocatingParser(make_context(), text, "f.mlir").parse_module()
+    location = caught.value.span.get_location()
+    assert (location.line, location.col) == (2, 3)
 
 
 @pytest.mark.parametrize(("value", "shown"), [("nan", "nan"), ("-inf", "-inf")])

@@ -22,7 +22,9 @@ a domain, the source of its coefficients, and a one-line description.
 * image filters: ``{filter}{size}[-{axis}]`` with sizes ``NxN`` or ``NxNxN`` and the axis a
   gradient runs along, x being the innermost (``gaussian5x5``, ``sobel-x``, ``sobel3x3x3-x``).
 
-**Lookup** by id or alias is case-insensitive. An unknown name raises
+**Lookup** by id or alias ignores case, hyphens, underscores and spaces, so the names the
+peers use find their entries (FlashFFTStencil's ``Box2D9P`` is ``box-2d9p``, cuDNN's
+``box3d27p`` is ``box-3d27p``). An unknown name raises
 :class:`~sparse_stencil.errors.StencilError` that suggests the nearest names; AN5D's
 ``gradient2d`` is known but raises too, because it is nonlinear.
 
@@ -60,18 +62,19 @@ def aliases() -> dict[str, str]:
 
 
 def entry(name: str) -> CatalogEntry:
-    """The entry whose id or alias is `name` (case-insensitive)."""
-    key = name.strip().lower()
+    """The entry whose id or alias is `name` (ignoring case, hyphens, underscores, spaces)."""
+    key = _normalized(name)
     found = _index().get(key)
     if found is not None:
         return found
-    if key in EXCLUDED:
-        raise StencilError(EXCLUDED[key])
+    for excluded, reason in EXCLUDED.items():
+        if _normalized(excluded) == key:
+            raise StencilError(reason)
     raise StencilError(_unknown(name))
 
 
 def get(name: str) -> Stencil:
-    """The stencil whose id or alias is `name` (case-insensitive)."""
+    """The stencil whose id or alias is `name` (ignoring case, hyphens, underscores, spaces)."""
     return entry(name).stencil
 
 
@@ -82,20 +85,26 @@ def _entries() -> tuple[CatalogEntry, ...]:
     return tuple(sorted(built, key=lambda e: order[e.domain]))
 
 
+def _normalized(name: str) -> str:
+    """`name` as lookup compares it: lowercase, without hyphens, underscores or spaces."""
+    return "".join(c for c in name.lower() if c not in "-_ \t")
+
+
 @cache
 def _index() -> dict[str, CatalogEntry]:
-    """Ids and aliases, lowercased, to their entries; a name used twice is a catalog bug."""
+    """Ids and aliases, normalized, to their entries; a name used twice is a catalog bug."""
     index: dict[str, CatalogEntry] = {}
     for e in _entries():
-        for key in (e.id, *e.aliases):
-            if key.lower() in index:
-                raise AssertionError(f"catalog name {key!r} is used twice")
-            index[key.lower()] = e
+        for name in (e.id, *e.aliases):
+            key = _normalized(name)
+            if key in index:
+                raise AssertionError(f"catalog name {name!r} is used twice")
+            index[key] = e
     return index
 
 
 def _unknown(name: str) -> str:
-    candidates = list(_index()) + list(EXCLUDED)
+    candidates = [n for e in _entries() for n in (e.id, *e.aliases)] + list(EXCLUDED)
     near = difflib.get_close_matches(name.strip().lower(), candidates, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(near)}?" if near else "; `sparse-stencil catalog` lists them"
     return f"unknown stencil {name!r}{hint}"

@@ -24,8 +24,8 @@ from sparse_stencil.catalog.builders import (
     explicit_update,
     grid,
     laplacian,
-    points,
     ramp_box,
+    star,
 )
 from sparse_stencil.catalog.entry import BENCHMARK, CatalogEntry, make_entry
 
@@ -94,38 +94,36 @@ def _table_entries() -> list[CatalogEntry]:
         ),
         _entry(
             "star2d1r",
-            points({(-1, 0): ".1873", (0, -1): ".1876", (0, 0): ".25", (0, 1): ".1877",
-                    (1, 0): ".1874"}),
+            star(".25", ".1873 .1874", ".1876 .1877"),
             f"{AN5D} star2d1r.c",
             "2D 5-point star, Jacobi-style average (Heat-2D)",
             ("heat-2d", "star-2d5p"),
         ),
         _entry(
             "star2d2r",
-            points({(-2, 0): ".09371", (-1, 0): ".09374", (0, -2): ".09376", (0, -1): ".09372",
-                    (0, 0): ".25001", (0, 1): ".09377", (0, 2): ".09373", (1, 0): ".09375",
-                    (2, 0): ".09378"}),
+            star(".25001", ".09371 .09374 .09375 .09378", ".09376 .09372 .09377 .09373"),
             f"{AN5D} star2d2r.c",
             "2D 9-point star of radius 2, Jacobi-style average",
             ("star-2d9p",),
         ),
         _entry(
             "star2d3r",
-            points({(-3, 0): ".06251", (-2, 0): ".06255", (-1, 0): ".06245", (0, -3): ".06252",
-                    (0, -2): ".06249", (0, -1): ".06244", (0, 0): ".25002", (0, 1): ".06248",
-                    (0, 2): ".06243", (0, 3): ".06253", (1, 0): ".06246", (2, 0): ".06242",
-                    (3, 0): ".06254"}),
+            star(
+                ".25002",
+                ".06251 .06255 .06245 .06246 .06242 .06254",
+                ".06252 .06249 .06244 .06248 .06243 .06253",
+            ),
             f"{AN5D} star2d3r.c",
             "2D 13-point star of radius 3, Jacobi-style average",
             ("star-2d13p",),
         ),
         _entry(
             "star2d4r",
-            points({(-4, 0): ".11111", (-3, 0): ".06251", (-2, 0): ".06255", (-1, 0): ".06245",
-                    (0, -4): ".22222", (0, -3): ".06252", (0, -2): ".06249", (0, -1): ".06244",
-                    (0, 0): ".25005", (0, 1): ".06248", (0, 2): ".06243", (0, 3): ".06253",
-                    (0, 4): "-.22220", (1, 0): ".06246", (2, 0): ".06242", (3, 0): ".06254",
-                    (4, 0): "-.11110"}),
+            star(
+                ".25005",
+                ".11111 .06251 .06255 .06245 .06246 .06242 .06254 -.11110",
+                ".22222 .06252 .06249 .06244 .06248 .06243 .06253 -.22220",
+            ),
             f"{AN5D} star2d4r.c, but for one term: the file writes -0.11110*A[i-4][j] a second "
             "time where the 17-point star needs A[i+4][j]; taken here as offset (+4,0)",
             "2D 17-point star of radius 4, antisymmetric outer arms",
@@ -190,48 +188,39 @@ def _table_entries() -> list[CatalogEntry]:
         ),
         _entry(
             "star3d1r",
-            points({(-1, 0, 0): ".1248", (0, -1, 0): ".1250", (0, 0, -1): ".1252",
-                    (0, 0, 0): ".25", (0, 0, 1): ".1253", (0, 1, 0): ".1251",
-                    (1, 0, 0): ".1249"}),
+            star(".25", ".1248 .1249", ".1250 .1251", ".1252 .1253"),
             f"{AN5D} star3d1r.c",
             "3D 7-point star, Jacobi-style average (Heat-3D)",
             ("heat-3d", "star-3d7p"),
         ),
         _entry(
             "star3d2r",
-            points({(-2, 0, 0): ".06255", (-1, 0, 0): ".0620", (0, -2, 0): ".0627",
-                    (0, -1, 0): ".0622", (0, 0, -2): ".0629", (0, 0, -1): ".0624",
-                    (0, 0, 0): ".25", (0, 0, 1): ".06245", (0, 0, 2): ".0630",
-                    (0, 1, 0): ".0623", (0, 2, 0): ".0628", (1, 0, 0): ".0621",
-                    (2, 0, 0): ".0626"}),
+            star(".25", ".06255 .0620 .0621 .0626", ".0627 .0622 .0623 .0628",
+                 ".0629 .0624 .06245 .0630"),
             f"{AN5D} star3d2r.c",
             "3D 13-point star of radius 2, Jacobi-style average",
             ("star-3d13p",),
         ),
         _entry(
             "star3d3r",
-            points({(-3, 0, 0): ".04296", (-2, 0, 0): ".04196", (-1, 0, 0): ".04096",
-                    (0, -3, 0): ".04286", (0, -2, 0): ".04186", (0, -1, 0): ".04086",
-                    (0, 0, -3): ".04276", (0, 0, -2): ".04176", (0, 0, -1): ".04076",
-                    (0, 0, 0): ".25", (0, 0, 1): ".04046", (0, 0, 2): ".04146",
-                    (0, 0, 3): ".04246", (0, 1, 0): ".04056", (0, 2, 0): ".04156",
-                    (0, 3, 0): ".04256", (1, 0, 0): ".04066", (2, 0, 0): ".04166",
-                    (3, 0, 0): ".04266"}),
+            star(
+                ".25",
+                ".04296 .04196 .04096 .04066 .04166 .04266",
+                ".04286 .04186 .04086 .04056 .04156 .04256",
+                ".04276 .04176 .04076 .04046 .04146 .04246",
+            ),
             f"{AN5D} star3d3r.c",
             "3D 19-point star of radius 3, Jacobi-style average",
             ("star-3d19p",),
         ),
         _entry(
             "star3d4r",
-            points({(-4, 0, 0): ".03226", (-3, 0, 0): ".03136", (-2, 0, 0): ".03116",
-                    (-1, 0, 0): ".03026", (0, -4, 0): ".03227", (0, -3, 0): ".03137",
-                    (0, -2, 0): ".03117", (0, -1, 0): ".03027", (0, 0, -4): ".03228",
-                    (0, 0, -3): ".03138", (0, 0, -2): ".03118", (0, 0, -1): ".03027",
-                    (0, 0, 0): ".25", (0, 0, 1): ".03022", (0, 0, 2): ".03112",
-                    (0, 0, 3): ".03132", (0, 0, 4): ".03222", (0, 1, 0): ".03023",
-                    (0, 2, 0): ".03113", (0, 3, 0): ".03133", (0, 4, 0): ".03223",
-                    (1, 0, 0): ".03024", (2, 0, 0): ".03114", (3, 0, 0): ".03134",
-                    (4, 0, 0): ".03224"}),
+            star(
+                ".25",
+                ".03226 .03136 .03116 .03026 .03024 .03114 .03134 .03224",
+                ".03227 .03137 .03117 .03027 .03023 .03113 .03133 .03223",
+                ".03228 .03138 .03118 .03027 .03022 .03112 .03132 .03222",
+            ),
             f"{AN5D} star3d4r.c",
             "3D 25-point star of radius 4 (the RTM shape), Jacobi-style average",
             ("star-3d25p",),
@@ -257,7 +246,7 @@ def _table_entries() -> list[CatalogEntry]:
                 aliases,
             )
             for r, growth, aliases in (
-                (2, "1.5", ("box-3d125p", "3d125pt")),
+                (2, "1.5", ("box-3d125p",)),
                 (3, "4.9", ("box-3d343p",)),
                 (4, "36", ("box-3d729p",)),
             )
@@ -269,7 +258,7 @@ def _table_entries() -> list[CatalogEntry]:
                     .52 0 .52    0 0 0     .52 0 .52""", 3, Fraction(1, 159)),
             f"{EBISU} 3dstencil/3d17pt/3d17pt_gold.cpp",
             "3D 17 points: the 3x3 centre plane and the 4 corners above and below, /159",
-            ("3d17pt", "mixed-3d17p"),
+            ("3d17pt", "3d17p", "mixed-3d17p"),
         ),
         _entry(
             "j3d19pt",
@@ -302,23 +291,17 @@ def _an5d_box_2d(radius: int, first: str, centre: str) -> Points:
 
 
 def _an5d_jacobi_entries() -> list[CatalogEntry]:
-    """AN5D's j* kernels: integer-like weights divided by 118 or 159."""
-    j2d9pt_values = (""" 0    0  7.1  0    0
-                         0    0  5.1  0    0
-                        9.2 12.1 15  12.2 9.1
-                         0    0  5.2  0    0
-                         0    0  7.2  0    0""")
+    """AN5D's own kernels: integer-like weights divided by 118 or 159, and 3d125pt."""
     return [
         _entry(
             "j2d5pt",
-            points({(-1, 0): "5.1", (0, -1): "12.1", (0, 0): "15", (0, 1): "12.2",
-                    (1, 0): "5.2"}, Fraction(1, 118)),
+            star("15", "5.1 5.2", "12.1 12.2", scale=Fraction(1, 118)),
             f"{AN5D} j2d5pt.c",
             "2D 5-point star, weights /118",
         ),
         _entry(
             "j2d9pt",
-            grid(j2d9pt_values, 2, Fraction(1, 118)),
+            star("15", "7.1 5.1 5.2 7.2", "9.2 12.1 12.2 9.1", scale=Fraction(1, 118)),
             f"{AN5D} j2d9pt.c",
             "2D 9-point star of radius 2, weights /118",
         ),
@@ -339,7 +322,42 @@ def _an5d_jacobi_entries() -> list[CatalogEntry]:
             f"{AN5D} j3d27pt.c",
             "3D 3x3x3 box, weights /159",
         ),
+        _entry(
+            "j3d125pt",
+            _an5d_3d125pt(),
+            f"{AN5D} 3d125pt.c, but for its k+2 plane: each weight group ends by repeating "
+            "its k-2 terms where the k+2 plane belongs (as written, the kernel never reads "
+            "k+2 and has 100 points); taken here as k+2, which gives the 125 points of the name",
+            "3D 5x5x5 box, one weight per plane and in-plane distance class; the weights sum "
+            "to 116.524, so values grow that much per step",
+            ("3d125pt",),
+        ),
     ]
+
+
+def _an5d_3d125pt() -> Points:
+    """AN5D's 3d125pt.c: on each plane k+dk, one weight per class of in-plane offsets.
+
+    The classes are those of :func:`by_class` in 2D: (0, 0) the centre, (0, 1) the 4 axis
+    neighbours, (1, 1) the 4 diagonal ones, (0, 2), (1, 2) the 8 knight moves, (2, 2).
+    """
+    near = {(0, 0): ".331", (0, 1): ".217", (1, 1): ".75", (0, 2): "2.13", (1, 2): ".331",
+            (2, 2): "1.132"}
+    planes = {
+        -2: {(0, 0): "1.132", (0, 1): "2.13", (1, 1): ".331", (0, 2): ".217", (1, 2): "1.132",
+             (2, 2): ".75"},
+        -1: near,
+        0: {(0, 0): "2.13", (0, 1): ".75", (1, 1): ".331", (0, 2): "1.132", (1, 2): "2.13",
+            (2, 2): ".217"},
+        1: near,
+        2: {(0, 0): "1.132", (0, 1): "2.13", (1, 1): ".332", (0, 2): ".217", (1, 2): "1.132",
+            (2, 2): ".76"},
+    }
+    return {
+        (dk, *offset): weight
+        for dk, classes in planes.items()
+        for offset, weight in by_class(2, 2, classes).items()
+    }
 
 
 def _ebisu_entries() -> list[CatalogEntry]:
@@ -347,20 +365,14 @@ def _ebisu_entries() -> list[CatalogEntry]:
     return [
         _entry(
             "star2d1r-ebisu",
-            points(
-                {(-1, 0): 5, (0, -1): 12, (0, 0): 15, (0, 1): 12, (1, 0): 5}, Fraction(1, 118)
-            ),
+            star(15, "5 5", "12 12", scale=Fraction(1, 118)),
             f"{EBISU} 2dstencil/2d5pt/jacobi_gold.cpp",
             "2D 5-point star, (5, 12, 15, 12, 5)/118",
             ("2d5pt",),
         ),
         _entry(
             "star2d2r-ebisu",
-            grid("""0  0  7  0  0
-                    0  0  5  0  0
-                    9 12 15 12  9
-                    0  0  5  0  0
-                    0  0  7  0  0""", 2, Fraction(1, 118)),
+            star(15, "7 5 5 7", "9 12 12 9", scale=Fraction(1, 118)),
             f"{EBISU} 2dstencil/2ds9pt/jacobi_gold.cpp",
             "2D 9-point star of radius 2, integer weights /118",
             ("2ds9pt",),
@@ -400,9 +412,7 @@ def _ebisu_entries() -> list[CatalogEntry]:
         ),
         _entry(
             "star3d1r-ebisu",
-            points({(0, 0, 1): ".161", (0, 0, -1): ".162", (0, 1, 0): ".163",
-                    (0, -1, 0): ".164", (1, 0, 0): ".165", (-1, 0, 0): ".166",
-                    (0, 0, 0): "-1.67"}),
+            star("-1.67", ".166 .165", ".164 .163", ".162 .161"),
             f"{EBISU} 3dstencil/3d7pt/3d7pt_gold.cpp",
             "3D 7-point star, centre -1.67, arms 0.161..0.166",
             ("3d7pt",),

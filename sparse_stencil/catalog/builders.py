@@ -60,6 +60,26 @@ def fd_line(dims: int, axis: int, derivative: int, offsets: Sequence[int]) -> Po
     return result
 
 
+def star(centre: Number, *arms: str, scale: Number = 1) -> Points:
+    """A star of ``len(arms)`` axes, every weight multiplied by `scale`.
+
+    `centre` weighs the origin; ``arms[i]`` lists the weights along axis i at offsets
+    -r..-1, then 1..r: 2r decimals, the centre left out, as source files write them.
+    """
+    dims = len(arms)
+    result = points({(0,) * dims: centre}, scale)
+    for axis, text in enumerate(arms):
+        weights = text.split()
+        radius = len(weights) // 2
+        if radius == 0 or len(weights) != 2 * radius:
+            raise ValueError(f"arm {text!r} does not hold 2r weights")
+        distances = [*range(-radius, 0), *range(1, radius + 1)]
+        for distance, weight in zip(distances, weights, strict=True):
+            offset = tuple(distance if a == axis else 0 for a in range(dims))
+            result[offset] = exact(weight) * exact(scale)
+    return result
+
+
 def on_every_axis(dims: int, weights: Sequence[Number]) -> Points:
     """The sum over all axes of `weights` laid along that axis (a star, e.g. a Laplacian)."""
     return combine(*((1, line(dims, axis, weights)) for axis in range(dims)))

@@ -118,22 +118,43 @@ def _hex_neighbours(weight: Fraction) -> Points:
     return {o: weight for o in ((-1, 0), (1, 0), (0, -1), (0, 1), (1, -1), (-1, 1))}
 
 
-def _heat_step(operator: Points, dims: int) -> Points:
-    return explicit_update(operator, 1 / abs_sum(operator), dims)
+def _heat_step(operator: Points, dims: int, base: int = 1) -> Points:
+    """The explicit step ``base * u + L u / sum|L|`` of the operator L."""
+    return explicit_update(operator, 1 / abs_sum(operator), dims, base)
+
+
+def _laplacian_steps(
+    name: str,
+    base: int,
+    domain: str,
+    source: str,
+    description: str,
+    cases: dict[tuple[int, int], tuple[str, ...]],
+) -> list[CatalogEntry]:
+    """One :func:`_heat_step` of the Laplacian per (dims, order) of `cases`, which maps it to
+    the entry's aliases; `name` and `description` are formatted with ``dims`` and ``order``."""
+    return [
+        make_entry(
+            name.format(dims=dims, order=order),
+            _heat_step(laplacian(dims, order), dims, base),
+            domain,
+            source,
+            description.format(dims=dims, order=order),
+            aliases,
+        )
+        for (dims, order), aliases in cases.items()
+    ]
 
 
 def _heat_entries() -> list[CatalogEntry]:
-    steps = [
-        make_entry(
-            f"heat{dims}d-o{order}",
-            _heat_step(laplacian(dims, order), dims),
-            HEAT,
-            f"{COMPUTED_FD}; chosen here: nu = 1/sum|L|, so every mode decays by a factor "
-            "in [0, 1]",
-            f"{dims}D explicit heat step u + nu*L u, Laplacian of order {order}",
-        )
-        for dims, order in ((2, 2), (2, 4), (2, 8), (3, 2), (3, 4), (3, 8))
-    ]
+    steps = _laplacian_steps(
+        "heat{dims}d-o{order}",
+        1,
+        HEAT,
+        f"{COMPUTED_FD}; chosen here: nu = 1/sum|L|, so every mode decays by a factor in [0, 1]",
+        "{dims}D explicit heat step u + nu*L u, Laplacian of order {order}",
+        dict.fromkeys(((2, 2), (2, 4), (2, 8), (3, 2), (3, 4), (3, 8)), ()),
+    )
     isotropic = make_entry(
         "heat2d-iso9",
         _heat_step(_mehrstellen_2d(), 2),
@@ -145,23 +166,25 @@ def _heat_entries() -> list[CatalogEntry]:
     return [*steps, isotropic]
 
 
-def _wave_step(operator: Points, dims: int) -> Points:
-    return explicit_update(operator, 1 / abs_sum(operator), dims, base=2)
-
-
 def _wave_entries() -> list[CatalogEntry]:
-    steps = [
-        make_entry(
-            f"wave{dims}d-o{order}",
-            _wave_step(laplacian(dims, order), dims),
-            WAVE,
-            f"{COMPUTED_FD}; chosen here: squared Courant number C^2 = 1/sum|L|, a "
-            "quarter of the leapfrog limit",
-            f"{dims}D acoustic leapfrog, the u^n part 2u + C^2 L u (order {order} in space)",
-            _wave_aliases(dims, order),
-        )
-        for dims, order in ((2, 2), (2, 4), (2, 8), (3, 2), (3, 4), (3, 8), (3, 12), (3, 16))
-    ]
+    steps = _laplacian_steps(
+        "wave{dims}d-o{order}",
+        2,
+        WAVE,
+        f"{COMPUTED_FD}; chosen here: squared Courant number C^2 = 1/sum|L|, a quarter of the "
+        "leapfrog limit",
+        "{dims}D acoustic leapfrog, the u^n part 2u + C^2 L u (order {order} in space)",
+        {
+            (2, 2): (),
+            (2, 4): (),
+            (2, 8): (),
+            (3, 2): (),
+            (3, 4): ("acoustic-so4",),
+            (3, 8): ("rtm", "acoustic-so8"),
+            (3, 12): (),
+            (3, 16): ("acoustic-so16",),
+        },
+    )
     helmholtz = make_entry(
         "helmholtz2d-o4",
         combine((1, laplacian(2, 4)), (Fraction(1, 4), identity(2))),
@@ -170,12 +193,6 @@ def _wave_entries() -> list[CatalogEntry]:
         "2D Helmholtz operator (Laplacian + k^2), order 4",
     )
     return [*steps, helmholtz]
-
-
-def _wave_aliases(dims: int, order: int) -> tuple[str, ...]:
-    aliases = {(3, 8): ("rtm", "acoustic-so8"), (3, 4): ("acoustic-so4",),
-               (3, 16): ("acoustic-so16",)}
-    return aliases.get((dims, order), ())
 
 
 def _elasticity_entries() -> list[CatalogEntry]:
@@ -481,7 +498,7 @@ def _diffusion_operator(conductivity: tuple[tuple[Fraction | int, ...], ...]) ->
     for i in range(dims):
         terms.append((conductivity[i][i], line(dims, i, second)))
         for j in range(i + 1, dims):
-            factors = [(0, 1, 0)] * dims
+            factors: list[tuple[Fraction | int, ...]] = [(0, 1, 0)] * dims
             factors[i] = factors[j] = first
             terms.append((2 * Fraction(conductivity[i][j]), tensor(factors)))
     return combine(*terms)

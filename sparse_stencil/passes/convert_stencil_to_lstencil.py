@@ -33,13 +33,15 @@ becomes
 `subf` and `negf` combine such reads; `arith.mulf` and `divf` scale them by constants.
 Constants are `arith.constant`s and anything computed from constants alone: arithmetic,
 casts (`sitofp`, `uitofp`, `extf`, `truncf`) and math functions such as `math.fpowi`, which
-Devito writes for ``h_x**-2``. Folding is done in float64 from the constants' values
-(which xDSL already holds rounded to their own type); `truncf`, `sitofp` and `uitofp` of a
-constant round to their result type, as the program would. Offsets whose coefficients cancel
-to exactly zero are dropped. A product of two read values, a division by one, a math
-function of one, a constant added to them (an affine stencil), a call, a comparison, a
-runtime scalar, a second input, a non-finite constant: each is refused with a diagnostic on
-the offending op.
+Devito writes for ``h_x**-2``; a scalar operand of the apply computed that way outside it is
+a constant too. A constant is computed as the program computes it: from the values xDSL
+holds (already rounded to their type), each op's result rounded to its own type, so one
+that overflows that type (``300.0 * 300.0`` in f16) is refused. Scaling the read values
+by constants is done in float64. Offsets whose coefficients cancel to exactly zero are
+dropped. A product of two read values, a division by one, a math function of one, a
+constant added to them (an affine stencil), a call, a comparison, a runtime scalar, a
+second input, a non-finite constant: each is refused with a diagnostic on the offending
+op. Inputs that the body never reads are ignored.
 
 **The grid.** The output region is the box that `stencil.store` writes (or, for an apply
 with `outs` destinations, its `to` bounds): ``[lb, ub)`` on each axis. The L0 grid is that
@@ -239,6 +241,9 @@ class _BodyFolder:
         if value in self.values:
             return self.values[value]
         assert isinstance(value, BlockArgument)  # the body is isolated from above
+        constant = _constant_value(self.apply.args[value.index])
+        if constant is not None:
+            return constant
         _refuse(
             user,
             f"{user.name} uses argument #{value.index} of stencil.apply directly: a runtime "
@@ -297,8 +302,53 @@ def _constant(op: arith.ConstantOp) -> Number:
     _refuse(op, f"arith.constant of {attr.type} is not supported; use scalar constants")
 
 
+def _constant_value(value: SSAValue) -> Number | None:
+    """The value of `value` if it is computed from `arith.constant`s alone, else None."""
+    op = value.owner
+    if isinstance(op, arith.ConstantOp):
+        return _constant(op)
+    if not isinstance(op, Operation) or not _folds(op):
+        return None
+    operands: list[_Value] = []
+    for operand in op.operands:
+        constant = _constant_value(operand)
+        if constant is None:
+            return None
+        operands.append(constant)
+    folded = _fold_arithmetic(op, operands)
+    assert not isinstance(folded, _Linear)  # no operand is a linear form
+    return folded
+
+
+def _folds(op: Operation) -> bool:
+    """Whether the importer can compute `op` (from constants, or on linear forms)."""
+    return isinstance(op, _ARITHMETIC) or op.name in _CONSTANT_FUNCTIONS
+
+
+_ARITHMETIC = (
+    arith.AddfOp,
+    arith.SubfOp,
+    arith.MulfOp,
+    arith.DivfOp,
+    arith.NegfOp,
+    arith.ExtFOp,
+    arith.TruncFOp,
+    arith.SIToFPOp,
+    arith.UIToFPOp,
+)
+
+
 def _fold_arithmetic(op: Operation, operands: list[_Value]) -> _Value:
-    """The value of one arithmetic op of the body, given its operands' values."""
+    """The value of one arithmetic op of the body, given its operands' values.
+
+    A float computed from constants alone is rounded to the op's result type, as the program
+    computes it, so a constant that overflows that type is refused.
+    """
+    value = _arithmetic(op, operands)
+    return _round_to(op, value) if isinstance(value, float) else value
+
+
+def _arithmetic(op: Operation, operands: list[_Value]) -> _Value:
     if isinstance(op, arith.AddfOp | arith.SubfOp):
         return _add(op, operands[0], operands[1], -1.0 if isinstance(op, arith.SubfOp) else 1.0)
     if isinstance(op, arith.MulfOp):
@@ -311,9 +361,9 @@ def _fold_arithmetic(op: Operation, operands: list[_Value]) -> _Value:
     if isinstance(op, arith.ExtFOp | arith.TruncFOp):
         value = operands[0]
         # A cast of read values is the storage rounding that L0 applies in its own way.
-        return value if isinstance(value, _Linear) else _round_to(op, float(value))
+        return value if isinstance(value, _Linear) else float(value)
     if isinstance(op, arith.SIToFPOp | arith.UIToFPOp):
-        return _round_to(op, float(_integer_cast(op, operands[0])))
+        return float(_integer_cast(op, operands[0]))
     if op.name in _CONSTANT_FUNCTIONS:
         return _constant_function(op, operands)
     _refuse(op, _unsupported_reason(op))
@@ -326,12 +376,11 @@ def _add(op: Operation, lhs: _Value, rhs: _Value, sign: float) -> _Value:
             terms[offset] = terms.get(offset, 0.0) + sign * coefficient
         return _Linear.checked(op, terms)
     if isinstance(lhs, _Linear):
+        assert not isinstance(rhs, _Linear)
         return _without_constant(op, rhs, lhs)
     if isinstance(rhs, _Linear):
         return _without_constant(op, lhs, rhs.scaled(op, sign))
-    value = float(lhs) + sign * float(rhs)
-    _check_finite(op, value)
-    return value
+    return float(lhs) + sign * float(rhs)
 
 
 def _without_constant(op: Operation, constant: Number, linear: _Linear) -> _Linear:
@@ -353,9 +402,7 @@ def _multiply(op: Operation, lhs: _Value, rhs: _Value) -> _Value:
         return lhs.scaled(op, float(rhs))
     if isinstance(rhs, _Linear):
         return rhs.scaled(op, float(lhs))
-    value = float(lhs) * float(rhs)
-    _check_finite(op, value)
-    return value
+    return float(lhs) * float(rhs)
 
 
 def _divide(op: Operation, lhs: _Value, rhs: _Value) -> _Value:
@@ -365,9 +412,7 @@ def _divide(op: Operation, lhs: _Value, rhs: _Value) -> _Value:
         _refuse(op, "arith.divf divides by zero; stencil coefficients must be finite")
     if isinstance(lhs, _Linear):
         return lhs.scaled(op, float(rhs), divide=True)
-    value = float(lhs) / float(rhs)
-    _check_finite(op, value)
-    return value
+    return float(lhs) / float(rhs)
 
 
 _ROUNDING: dict[type[Attribute], StorageType] = {
@@ -378,10 +423,17 @@ _ROUNDING: dict[type[Attribute], StorageType] = {
 
 
 def _round_to(op: Operation, value: float) -> float:
-    """`value` rounded to the type of `op`'s result, as the cast does; f64 stays exact."""
-    storage = _ROUNDING.get(type(op.results[0].type))
+    """`value` rounded to the type of `op`'s result, as the program does; f64 stays exact."""
+    _check_finite(op, value)
+    result_type = op.results[0].type
+    storage = _ROUNDING.get(type(result_type))
     rounded = value if storage is None else float(storage.round(value))
-    _check_finite(op, rounded)
+    if not math.isfinite(rounded):
+        _refuse(
+            op,
+            f"{op.name} yields {value!r}, which overflows {result_type}; stencil coefficients "
+            "must be finite",
+        )
     return rounded
 
 
@@ -408,10 +460,10 @@ _CONSTANT_FUNCTIONS: dict[str, Callable[..., Number]] = {
     "math.cos": math.cos,
     "math.tan": math.tan,
     "math.tanh": math.tanh,
-    "math.absf": abs,
+    "math.absf": lambda x: abs(x),
     "math.copysign": math.copysign,
-    "arith.maximumf": max,
-    "arith.minimumf": min,
+    "arith.maximumf": lambda a, b: max(a, b),
+    "arith.minimumf": lambda a, b: min(a, b),
     "arith.addi": lambda a, b: a + b,
     "arith.subi": lambda a, b: a - b,
     "arith.muli": lambda a, b: a * b,
@@ -428,7 +480,6 @@ def _constant_function(op: Operation, operands: Sequence[_Value]) -> Number:
     except (ValueError, ArithmeticError):
         shown = ", ".join(repr(a) for a in arguments)
         _refuse(op, f"{op.name}({shown}) is undefined or overflows")
-    _check_finite(op, value)
     return value
 
 
@@ -576,7 +627,7 @@ def _steps(apply: stencil.ApplyOp, function: func.FuncOp, read: SSAValue, writte
 
 def _time_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
     """The trip count of a time loop that swaps the field it reads and the one it writes."""
-    carried = list(loop.body.block.args[1:])
+    carried: list[SSAValue] = list(loop.body.block.args[1:])
     if len(carried) != 2:
         _refuse(loop, f"a time loop must carry exactly two fields, this one carries {len(carried)}")
     if read not in carried or written not in carried or read is written:
@@ -589,29 +640,16 @@ def _time_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
             terminator,
             "a time loop must swap its fields: yield the written one in place of the read one",
         )
-    bounds = [_integer_constant(v) for v in (loop.lb, loop.ub, loop.step)]
-    if any(b is None for b in bounds):
+    bounds = [_constant_value(v) for v in (loop.lb, loop.ub, loop.step)]
+    lower, upper, step = (b if isinstance(b, int) else None for b in bounds)
+    if lower is None or upper is None or step is None:
         _refuse(loop, "the time loop's bounds and step must be constants")
-    lower, upper, step = (b for b in bounds if b is not None)
     if step <= 0:
         _refuse(loop, f"the time loop's step must be positive, got {step}")
     trips = max(0, -((lower - upper) // step))
     if trips == 0:
         _refuse(loop, "the time loop runs 0 times")
     return trips
-
-
-def _integer_constant(value: SSAValue) -> int | None:
-    """The value of an integer computed from `arith.constant`s alone, else None."""
-    op = value.owner
-    if isinstance(op, arith.ConstantOp) and isinstance(op.value, IntegerAttr):
-        return int(op.value.value.data)
-    if isinstance(op, arith.AddiOp | arith.SubiOp | arith.MuliOp):
-        lhs, rhs = _integer_constant(op.lhs), _integer_constant(op.rhs)
-        if lhs is None or rhs is None:
-            return None
-        return int(_CONSTANT_FUNCTIONS[op.name](lhs, rhs))
-    return None
 
 
 # --- the pass --------------------------------------------------------------------------

@@ -240,3 +240,52 @@ func.func @thin_halo(%in : !stencil.field<[-1,17]xf32>, %out : !stencil.field<[-
 // CHECK:       the L0 grid [-2,18] (the written box widened by the stencil's radii) is not inside the field's bounds [-1,17]
 // CHECK:       %t = "stencil.load"(%in)
 // CHECK-NEXT:  ^^^^^^^^^^^^^^^^^
+
+// -----
+
+// xDSL's stencil_ops test writes its "laplace" as (-4 * centre) times the neighbour sum:
+// a product of accessed values.
+
+func.func @laplace_product(%in : !stencil.field<?x?xf64>, %out : !stencil.field<?x?xf64>) {
+  %a = stencil.cast %in : !stencil.field<?x?xf64> -> !stencil.field<[-4,68]x[-4,68]xf64>
+  %b = stencil.cast %out : !stencil.field<?x?xf64> -> !stencil.field<[-4,68]x[-4,68]xf64>
+  %t = stencil.load %a : !stencil.field<[-4,68]x[-4,68]xf64> -> !stencil.temp<[-1,65]x[-1,65]xf64>
+  %r = stencil.apply(%x = %t : !stencil.temp<[-1,65]x[-1,65]xf64>) -> (!stencil.temp<[0,64]x[0,64]xf64>) {
+    %n = stencil.access %x[-1, 0] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %s = stencil.access %x[1, 0] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %c = stencil.access %x[0, 0] : !stencil.temp<[-1,65]x[-1,65]xf64>
+    %ns = arith.addf %n, %s : f64
+    %m4 = arith.constant -4.000000e+00 : f64
+    %c4 = arith.mulf %c, %m4 : f64
+    %v = arith.mulf %c4, %ns : f64
+    stencil.return %v : f64
+  }
+  stencil.store %r to %b(<[0, 0], [64, 64]>) : !stencil.temp<[0,64]x[0,64]xf64> to !stencil.field<[-4,68]x[-4,68]xf64>
+  func.return
+}
+
+// CHECK:       nonlinear stencil: arith.mulf multiplies two accessed values
+// CHECK:       %v = "arith.mulf"(%c4, %ns)
+// CHECK-NEXT:  ^^^^^^^^^^^^^
+
+// -----
+
+// The program computes 300 * 300 in f16, whose largest finite value is 65504: the
+// coefficient overflows in the program's own type, although float64 would hold it.
+
+func.func @f16_overflow(%in : !stencil.field<[-1,17]xf16>, %out : !stencil.field<[-1,17]xf16>) {
+  %t = stencil.load %in : !stencil.field<[-1,17]xf16> -> !stencil.temp<?xf16>
+  %r = stencil.apply(%x = %t : !stencil.temp<?xf16>) -> (!stencil.temp<?xf16>) {
+    %a = stencil.access %x[1] : !stencil.temp<?xf16>
+    %k = arith.constant 3.000000e+02 : f16
+    %kk = arith.mulf %k, %k : f16
+    %v = arith.mulf %kk, %a : f16
+    stencil.return %v : f16
+  }
+  stencil.store %r to %out(<[0], [16]>) : !stencil.temp<?xf16> to !stencil.field<[-1,17]xf16>
+  func.return
+}
+
+// CHECK:       arith.mulf yields 90000.0, which overflows f16; stencil coefficients must be finite
+// CHECK:       %kk = "arith.mulf"(%k, %k)
+// CHECK-NEXT:  ^^^^^^^^^^^^^^
