@@ -41,6 +41,7 @@ def test_show_prints_weights_and_the_program(capsys: pytest.CaptureFixture[str])
     status, out, _ = run(["show", "heat-2d", "--shape", "16x16", "--steps", "3"], capsys)
     assert status == 0
     assert "star2d1r: 2-D, radius 1, 5 points" in out
+    assert f"source: {catalog.entry('star2d1r').source}" in out
     assert "lstencil.apply %1 to %0 steps 3 : !lstencil.grid<16x16xf16>" in out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import cast
 
 from xdsl.dialects import func
@@ -175,21 +176,23 @@ class StencilOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> StencilOp:
-        pairs = parser.parse_comma_separated_list(
+        points = parser.parse_comma_separated_list(
             parser.Delimiter.SQUARE, lambda: _parse_point(parser)
         )
         parser.parse_punctuation(":")
         stencil_type = parser.parse_type()
         if not isinstance(stencil_type, StencilType):
             parser.raise_error(f"expected !lstencil.stencil<rank>, got {stencil_type}")
-        offsets = [offset for offset, _ in pairs]
-        for offset in offsets:
-            if len(offset) != stencil_type.rank.data:
+        rank = stencil_type.rank.data
+        for point in points:
+            if len(point.offset) != rank:
                 parser.raise_error(
-                    f"offset {list(offset)} has {len(offset)} entries, but the stencil type "
-                    f"{stencil_type} has rank {stencil_type.rank.data}"
+                    f"offset {list(point.offset)} has {len(point.offset)} entries, but the "
+                    f"stencil type {stencil_type} has rank {rank}",
+                    point.start,
+                    point.end,
                 )
-        return cls(offsets, [c for _, c in pairs], stencil_type.rank.data)
+        return cls([p.offset for p in points], [p.coefficient for p in points], rank)
 
     def print(self, printer: Printer) -> None:
         points = ", ".join(
@@ -280,18 +283,46 @@ class ApplyOp(IRDLOperation):
         printer.print_attribute(self.output.type)
 
 
-def _parse_point(parser: Parser) -> tuple[tuple[int, ...], float]:
+@dataclass(frozen=True)
+class _ParsedPoint:
+    offset: tuple[int, ...]
+    coefficient: float
+    start: int
+    """Source position of the offset, for diagnostics."""
+    end: int
+
+
+def _parse_point(parser: Parser) -> _ParsedPoint:
+    start = parser.pos
     offset = parser.parse_comma_separated_list(
         parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_negative=True)
     )
+    end = parser.pos
     parser.parse_punctuation("=")
-    return tuple(offset), _parse_coefficient(parser)
+    return _ParsedPoint(tuple(offset), _parse_coefficient(parser), start, end)
 
 
 def _parse_coefficient(parser: Parser) -> float:
     negative = parser.parse_optional_punctuation("-") is not None
     special = parser.parse_optional_keyword_in(("nan", "inf"))
-    value = float(special) if special is not None else float(parser.parse_number())
+    if special is not None:
+        value = float(special)
+    else:
+        start = parser.pos
+        if parser.lexer.input.content[start : start + 2].lower() == "0x":
+            parser.raise_error(
+                "write coefficients in decimal: MLIR reads a hex literal as a bit pattern",
+                start,
+                start + 2,
+            )
+        value = float(parser.parse_number(context_msg=" (a coefficient, e.g. 0.25 or 1.0e-3)"))
+        content = parser.lexer.input.content
+        if content[parser.pos : parser.pos + 1] in ("e", "E") and content[parser.pos - 1].isdigit():
+            parser.raise_error(
+                "a coefficient with an exponent needs a decimal point, e.g. 1.0e-3",
+                start,
+                parser.pos + 1,
+            )
     return -value if negative else value
 
 

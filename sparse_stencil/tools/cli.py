@@ -99,9 +99,13 @@ def parse_tile(text: str) -> tuple[int, ...]:
 
 def load_stencil(name: str) -> Stencil:
     """The stencil that `name` denotes: an MLIR file's, or a catalog entry's."""
-    if os.path.sep in name or name.endswith(".mlir") or os.path.exists(name):
+    if _names_a_file(name):
         return stencil_from_mlir(read_mlir_file(name), name)
     return catalog.get(name)
+
+
+def _names_a_file(name: str) -> bool:
+    return os.path.sep in name or name.endswith(".mlir") or os.path.exists(name)
 
 
 def _catalog_command(arguments: argparse.Namespace, console: Console) -> None:
@@ -133,6 +137,10 @@ def _show_command(arguments: argparse.Namespace, console: Console) -> None:
         f"[bold]{title}[/bold]: {stencil.dims}-D, radius {stencil.radius}, "
         f"{stencil.num_points} points"
     )
+    if not _names_a_file(arguments.stencil):
+        entry = catalog.entry(arguments.stencil)
+        console.print(f"{entry.description}\ndomain: {entry.domain}\nsource: {entry.source}",
+                      markup=False, highlight=False)
     with np.printoptions(linewidth=160, precision=6, suppress=True):
         console.print(str(stencil.weights()), markup=False, highlight=False)
     _print_text(console, stencil.to_mlir(arguments.shape, arguments.dtype, arguments.steps))

@@ -68,3 +68,20 @@ func.func @f64_grid(%x: !lstencil.grid<16xf64>) -> !lstencil.grid<16xf64> {
   func.return %y : !lstencil.grid<16xf64>
 }
 // CHECK: grid element type must be f16, bf16 or f32, got f64
+
+// -----
+
+%s = lstencil.stencil [[0, 0] = 1.0, [1, 0, 2] = 2.0] : !lstencil.stencil<2>
+// CHECK:      %s = lstencil.stencil [[0, 0] = 1.0, [1, 0, 2] = 2.0] : !lstencil.stencil<2>
+// CHECK-NEXT:                                      ^^^^^^^^^^
+// CHECK-NEXT: offset [1, 0, 2] has 3 entries, but the stencil type !lstencil.stencil<2> has rank 2
+
+// -----
+
+%s = lstencil.stencil [[0] = 0x7FC00000] : !lstencil.stencil<1>
+// CHECK: write coefficients in decimal: MLIR reads a hex literal as a bit pattern
+
+// -----
+
+%s = lstencil.stencil [[0] = 1e300] : !lstencil.stencil<1>
+// CHECK: a coefficient with an exponent needs a decimal point, e.g. 1.0e-3
