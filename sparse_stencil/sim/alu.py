@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sparse_stencil.sim import numerics
+from sparse_stencil.sim.bits import bit_length
 from sparse_stencil.sim.numerics import FloatFormat
 from sparse_stencil.sim.operands import (
     FLOAT_TYPES,
@@ -116,19 +117,6 @@ def _shift(a: Any, amount: Any, type_name: str, left: bool) -> Any:
     return np.where(amount >= bits, numpy_type(0), a >> clamped)
 
 
-def _count_leading_zeros(a: Any, bits: int) -> Any:
-    """Leading zero bits of unsigned `bits`-wide values (bits minus the bit length)."""
-    value = np.asarray(a).astype(np.uint64)
-    length = np.zeros(value.shape, dtype=np.int64)
-    probe = value.copy()
-    for step in (32, 16, 8, 4, 2, 1):
-        big = probe >= (np.uint64(1) << np.uint64(step))
-        length = np.where(big, length + step, length)
-        probe = np.where(big, probe >> np.uint64(step), probe)
-    length = np.where(value > 0, length + 1, 0)
-    return (bits - length).astype(np.uint32)
-
-
 def _decode_integer(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_name: str) -> Op:
     op = ins.opcode
     numpy_type = NUMPY_TYPES[type_name]
@@ -144,9 +132,9 @@ def _decode_integer(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_
             "abs": lambda a: np.abs(np.asarray(a, dtype=numpy_type)),
             "neg": lambda a: numpy_type(0) - np.asarray(a, dtype=numpy_type),
             "popc": lambda a: np.bitwise_count(np.asarray(a, dtype=numpy_type)).astype(np.uint32),
-            "clz": lambda a: _count_leading_zeros(
-                np.asarray(a, dtype=numpy_type).view(UINT[bits]), bits
-            ),
+            "clz": lambda a: (
+                bits - bit_length(np.asarray(a, dtype=numpy_type).view(UINT[bits]))
+            ).astype(np.uint32),
         }[op]
         return normal_op(ins, lambda st, mask: write(st, unary(source(st)), mask))
     if op in ("shl", "shr"):
@@ -170,10 +158,8 @@ def _decode_integer(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_
         return normal_op(
             ins, lambda st, mask: write(st, _divide(a(st), b(st), type_name, rem), mask)
         )
-    if op == "bfe":
-        return _decode_bfe(ctx, ins, type_name)
-    if op == "prmt":
-        return _decode_prmt(ctx, ins, mods, type_name)
+    if op == "sad":
+        return _decode_sad(ctx, ins, type_name)
     expect_operands(ctx, ins, 3)
     a, b = (reader(ctx, ins, o, type_name) for o in ins.operands[1:])
     write = writer(ctx, ins, ins.operands[0], type_name)
@@ -197,6 +183,24 @@ def _decode_integer(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_
     return normal_op(
         ins, lambda st, mask: write(st, np.asarray(function(a(st), b(st)), dtype=numpy_type), mask)
     )
+
+
+def _decode_sad(ctx: DecodeContext, ins: Instruction, type_name: str) -> Op:
+    """``sad.type d, a, b, c``: d = c + |a - b| (the difference taken in full precision)."""
+    expect_operands(ctx, ins, 4)
+    a, b, c = (reader(ctx, ins, o, type_name) for o in ins.operands[1:])
+    write = writer(ctx, ins, ins.operands[0], type_name)
+    numpy_type = NUMPY_TYPES[type_name]
+    unsigned = UINT[TYPE_BITS[type_name]]
+
+    def run(st: State, mask: Mask) -> None:
+        x, y = (np.asarray(read(st), dtype=numpy_type) for read in (a, b))
+        ux, uy = x.view(unsigned), y.view(unsigned)
+        distance = np.where(x >= y, ux - uy, uy - ux)  # exact modulo 2**bits
+        total = np.asarray(c(st), dtype=numpy_type).view(unsigned) + distance
+        write(st, np.asarray(total, dtype=unsigned).view(numpy_type), mask)
+
+    return normal_op(ins, run)
 
 
 def _decode_multiply(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_name: str) -> Op:
@@ -229,51 +233,6 @@ def _decode_multiply(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type
             st, np.asarray(product(st) + np.asarray(c(st), dtype=out_numpy), dtype=out_numpy), mask
         ),
     )
-
-
-def _decode_bfe(ctx: DecodeContext, ins: Instruction, type_name: str) -> Op:
-    expect_operands(ctx, ins, 4)
-    if TYPE_BITS[type_name] != 32:
-        raise ctx.error(ins, "bfe is supported on 32-bit types only")
-    a = reader(ctx, ins, ins.operands[1], type_name)
-    position, length = (reader(ctx, ins, o, "u32") for o in ins.operands[2:])
-    write = writer(ctx, ins, ins.operands[0], type_name)
-    signed = type_name.startswith("s")
-
-    def extract(st: State) -> Any:
-        value = np.asarray(a(st)).view(np.uint32).astype(np.int64)
-        pos = np.minimum(np.asarray(position(st)).astype(np.int64) & 0xFF, 32)
-        size = np.minimum(np.asarray(length(st)).astype(np.int64) & 0xFF, 32)
-        field_bits = (value >> pos) & ((np.int64(1) << size) - 1)
-        if signed:
-            top = np.minimum(pos + size - 1, 31)
-            sign = np.where(size == 0, 0, (value >> top) & 1)
-            field_bits = np.where(sign == 1, field_bits - (np.int64(1) << size), field_bits)
-        return field_bits.astype(np.uint32).view(NUMPY_TYPES[type_name])
-
-    return normal_op(ins, lambda st, mask: write(st, extract(st), mask))
-
-
-def _decode_prmt(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_name: str) -> Op:
-    expect_operands(ctx, ins, 4)
-    if type_name != "b32" or mods.flags:
-        raise ctx.error(ins, "only the default mode of prmt.b32 is supported")
-    a, b, selector = (reader(ctx, ins, o, "b32") for o in ins.operands[1:])
-    write = writer(ctx, ins, ins.operands[0], "b32")
-
-    def permute(st: State) -> Any:
-        source = np.asarray(a(st)).astype(np.uint64) | (np.asarray(b(st)).astype(np.uint64) << 32)
-        select = np.asarray(selector(st)).astype(np.uint64)
-        result = np.zeros(np.broadcast(source, select).shape, dtype=np.uint64)
-        for byte in range(4):
-            nibble = (select >> np.uint64(4 * byte)) & np.uint64(0xF)
-            value = (source >> (np.uint64(8) * (nibble & np.uint64(7)))) & np.uint64(0xFF)
-            replicate = np.where(value >> np.uint64(7) == 1, np.uint64(0xFF), np.uint64(0))
-            value = np.where(nibble >= 8, replicate, value)
-            result |= value << np.uint64(8 * byte)
-        return result.astype(np.uint32)
-
-    return normal_op(ins, lambda st, mask: write(st, permute(st), mask))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,14 +309,17 @@ def _decode_float(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_na
         "abs": 1,
         "rcp": 1,
         "sqrt": 1,
+        "copysign": 2,
     }[op]
     expect_operands(ctx, ins, arity + 1)
     sources = [reader(ctx, ins, o, type_name) for o in ins.operands[1:]]
     write = writer(ctx, ins, ins.operands[0], type_name)
+    if op == "copysign" and (type_name not in ("f32", "f64") or mods.flags or mods.rounding):
+        raise ctx.error(ins, "expected copysign.f32 or copysign.f64")
+    if op == "copysign" or (op in ("neg", "abs") and "ftz" not in mods.flags):
+        return _decode_sign(ins, type_name, sources, write)
     if type_name == "f64":
         return _decode_f64(ctx, ins, mods, sources, write)
-    if op in ("neg", "abs") and "ftz" not in mods.flags:
-        return _decode_sign(ins, type_name, sources[0], write)
     fmt = _element_format(type_name)
     ftz = "ftz" in mods.flags
 
@@ -434,27 +396,28 @@ def _decode_float(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_na
     return normal_op(ins, run_rounded)
 
 
-def _decode_sign(ins: Instruction, type_name: str, source: Reader, write: Writer) -> Op:
-    """neg/abs flip or clear sign bits (of both halves for the x2 types), NaN included."""
+def _decode_sign(ins: Instruction, type_name: str, sources: list[Reader], write: Writer) -> Op:
+    """neg/abs flip or clear sign bits (of both halves for the x2 types), NaN included;
+    ``copysign d, a, b`` gives b with the sign of a."""
     bits = TYPE_BITS[type_name]
     unsigned = UINT[bits]
     element = 16 if type_name.endswith("x2") or bits == 16 else bits
     sign = 1 << (element - 1)
     sign_mask = unsigned(sign | (sign << 16) if type_name.endswith("x2") else sign)
     numpy_type = NUMPY_TYPES[type_name]
-    if ins.opcode == "neg":
-        return normal_op(
-            ins,
-            lambda st, mask: write(
-                st, (np.asarray(source(st)).view(unsigned) ^ sign_mask).view(numpy_type), mask
-            ),
-        )
-    return normal_op(
-        ins,
-        lambda st, mask: write(
-            st, (np.asarray(source(st)).view(unsigned) & ~sign_mask).view(numpy_type), mask
-        ),
-    )
+    op = ins.opcode
+
+    def run(st: State, mask: Mask) -> None:
+        value = np.asarray(sources[-1](st)).view(unsigned)
+        if op == "neg":
+            result = value ^ sign_mask
+        elif op == "abs":
+            result = value & ~sign_mask
+        else:
+            result = (value & ~sign_mask) | (np.asarray(sources[0](st)).view(unsigned) & sign_mask)
+        write(st, result.view(numpy_type), mask)
+
+    return normal_op(ins, run)
 
 
 def _decode_f64(
@@ -478,8 +441,6 @@ def _decode_f64(
         "div": np.divide,
         "min": np.fmin,
         "max": np.fmax,
-        "neg": np.negative,
-        "abs": np.abs,
         "rcp": lambda x: 1.0 / x,
         "sqrt": np.sqrt,
     }[op]
@@ -496,39 +457,40 @@ def _decode_f64(
 # ---------------------------------------------------------------------------------------------
 
 
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": np.equal,
+    "ne": np.not_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+}
+_UNSIGNED_NAMES = {"lo": "lt", "ls": "le", "hi": "gt", "hs": "ge"}
+
+
+def _comparisons(type_name: str) -> set[str]:
+    """The setp comparisons ptxas accepts for `type_name`."""
+    if type_name in FLOAT_TYPES:
+        return set(_ORDER) | {f"{how}u" for how in _ORDER} | {"num", "nan"}
+    if type_name.startswith("b"):
+        return {"eq", "ne"}
+    return set(_ORDER) | (set(_UNSIGNED_NAMES) if type_name.startswith("u") else set())
+
+
 def _compare(a: Any, b: Any, how: str, is_float: bool) -> Any:
-    a = np.asarray(a)
-    b = np.asarray(b)
-    if is_float:
-        unordered = np.isnan(a) | np.isnan(b)
-        if how == "num":
-            return ~unordered
-        if how == "nan":
-            return unordered
-        base = how.removesuffix("u") if how not in ("lt", "le", "gt", "ge", "eq", "ne") else how
-        ordered_result = {
-            "eq": a == b,
-            "ne": a != b,
-            "lt": a < b,
-            "le": a <= b,
-            "gt": a > b,
-            "ge": a >= b,
-        }[base]
-        if how.endswith("u") and how != base:
-            return ordered_result | unordered
-        return ordered_result & ~unordered
-    return {
-        "eq": a == b,
-        "ne": a != b,
-        "lt": a < b,
-        "le": a <= b,
-        "gt": a > b,
-        "ge": a >= b,
-        "lo": a < b,
-        "ls": a <= b,
-        "hi": a > b,
-        "hs": a >= b,
-    }[how]
+    """setp's comparison; for floats the plain ones are false and the ``u`` ones true when
+    an operand is NaN."""
+    how = _UNSIGNED_NAMES.get(how, how)
+    if not is_float:
+        return _ORDER[how](a, b)
+    unordered = np.isnan(a) | np.isnan(b)
+    if how == "num":
+        return ~unordered
+    if how == "nan":
+        return unordered
+    if how in _ORDER:
+        return _ORDER[how](a, b) & ~unordered
+    return _ORDER[how.removesuffix("u")](a, b) | unordered
 
 
 def decode_setp(ctx: DecodeContext, ins: Instruction) -> Op:
@@ -553,11 +515,17 @@ def decode_setp(ctx: DecodeContext, ins: Instruction) -> Op:
         if combine
         else None
     )
-    if is_float and how in ("lo", "ls", "hi", "hs"):
-        raise ctx.error(ins, f"comparison .{how} is for unsigned integers")
+    if how not in _comparisons(type_name):
+        raise ctx.error(ins, f"comparison .{how} does not apply to .{type_name}")
+    ftz = "ftz" in mods.flags
+    if ftz and type_name != "f32":
+        raise ctx.error(ins, ".ftz applies to setp.f32 only")
 
     def run(st: State, mask: Mask) -> None:
-        result = _compare(a(st), b(st), how, is_float)
+        x, y = np.asarray(a(st)), np.asarray(b(st))
+        if ftz:
+            x, y = (numerics.flush_subnormal(v.astype(np.float64), numerics.F32) for v in (x, y))
+        result = _compare(x, y, how, is_float)
         negated = ~result
         if operator is not None and c is not None:
             predicate = c(st)
@@ -821,10 +789,23 @@ INT_OPS = {
     "shr",
     "popc",
     "clz",
-    "bfe",
-    "prmt",
+    "sad",
 }
-FLOAT_OPS = {"add", "sub", "mul", "fma", "mad", "div", "min", "max", "abs", "neg", "rcp", "sqrt"}
+FLOAT_OPS = {
+    "add",
+    "sub",
+    "mul",
+    "fma",
+    "mad",
+    "div",
+    "min",
+    "max",
+    "abs",
+    "neg",
+    "rcp",
+    "sqrt",
+    "copysign",
+}
 _PRED_OPS = {"and", "or", "xor", "not"}
 
 

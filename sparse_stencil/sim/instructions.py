@@ -4,10 +4,11 @@ Each :class:`~sparse_stencil.sim.ptx_parser.Instruction` becomes one
 :class:`~sparse_stencil.sim.operands.Op` (see :mod:`~sparse_stencil.sim.operands` for how
 operands are read and written). Decoding happens once per kernel, so executing is a loop over
 ops. The instructions are decoded by :mod:`~sparse_stencil.sim.alu` (integer, float,
-compare, select, move, convert), :mod:`~sparse_stencil.sim.memory_ops` (ld, st, cvta),
-:mod:`~sparse_stencil.sim.warp_ops` (ldmatrix, mma, shfl, bar.warp.sync) and here (control
-flow, barriers, fences). An instruction outside the subset is refused with an error naming it
-and its line.
+compare, select, move, convert), :mod:`~sparse_stencil.sim.bits` (bit fields, bit reversal,
+funnel shifts, byte permutes), :mod:`~sparse_stencil.sim.memory_ops` (ld, st, cvta),
+:mod:`~sparse_stencil.sim.warp_ops` (ldmatrix, mma, shfl, vote, bar.warp.sync) and here
+(control flow, barriers, fences). An instruction outside the subset is refused with an
+error naming it and its line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sparse_stencil.sim.alu import (
     decode_selp,
     decode_setp,
 )
+from sparse_stencil.sim.bits import BIT_DECODERS
 from sparse_stencil.sim.errors import PtxParseError
 from sparse_stencil.sim.memory_ops import decode_cvta, decode_load_store
 from sparse_stencil.sim.operands import (
@@ -33,8 +35,14 @@ from sparse_stencil.sim.operands import (
     modifiers,
     normal_op,
 )
-from sparse_stencil.sim.ptx_parser import Imm, Instruction, Not, Sym
-from sparse_stencil.sim.warp_ops import decode_ldmatrix, decode_mma, decode_shfl, decode_warp_sync
+from sparse_stencil.sim.ptx_parser import Imm, Instruction, Kernel, Not, Sym
+from sparse_stencil.sim.warp_ops import (
+    decode_ldmatrix,
+    decode_mma,
+    decode_shfl,
+    decode_vote,
+    decode_warp_sync,
+)
 
 
 def _decode_branch(ctx: DecodeContext, ins: Instruction) -> Op:
@@ -75,6 +83,7 @@ def _decode_fence(ctx: DecodeContext, ins: Instruction) -> Op:
 
 _DECODERS: dict[str, Callable[[DecodeContext, Instruction], Op]] = {
     **{name: decode_arithmetic for name in INT_OPS | FLOAT_OPS},
+    **BIT_DECODERS,
     "setp": decode_setp,
     "selp": decode_selp,
     "mov": decode_mov,
@@ -92,7 +101,20 @@ _DECODERS: dict[str, Callable[[DecodeContext, Instruction], Op]] = {
     "ldmatrix": decode_ldmatrix,
     "mma": decode_mma,
     "shfl": decode_shfl,
+    "vote": decode_vote,
 }
+
+
+def refuse_calls(kernel: Kernel) -> None:
+    """Device-function calls are not simulated. Checked before decoding, since the argument
+    passing that precedes a call would otherwise be what gets reported."""
+    for ins in kernel.body:
+        if ins.opcode == "call":
+            callee = next((o.name for o in ins.operands if isinstance(o, Sym)), "?")
+            raise PtxParseError(
+                f"line {ins.line}: {ins.name}: calls to device functions ('{callee}') are not "
+                "supported by the simulator"
+            )
 
 
 def decode(ctx: DecodeContext, ins: Instruction) -> Op:

@@ -3,7 +3,8 @@
 Blocks run in batches (by default up to 16384 threads at once); every instruction is executed
 for all threads of a batch together, vectorised with numpy. Registers are arrays of shape
 (threads,), predicates bool arrays. Global memory is the numpy arrays passed as arguments,
-updated in place; each block has its own zero-filled shared memory.
+updated in place; each block has its own zero-filled shared memory and each thread its own
+zero-filled local memory.
 
 Control flow: while all live threads are at the same instruction the batch runs in *uniform*
 mode (one program counter). A branch whose predicate differs between threads switches to
@@ -12,9 +13,12 @@ threads at the smallest one. Threads of an if/else or a loop therefore re-conver
 first instruction after it (its immediate post-dominator in the usual layout), where the
 batch returns to uniform mode. ``bar.sync`` holds each thread until every live thread of the
 batch (hence of its block) has arrived; threads that exited count as arrived. Warp-collective
-instructions (``ldmatrix``, ``mma``, ``shfl.sync``, ``bar.warp.sync``) require all 32 lanes of
-each warp that executes them to execute them together; anything else is refused with a clear
-error, as is a ``bar.sync`` that only part of the threads execute.
+instructions (``ldmatrix``, ``mma``, ``shfl.sync``, ``vote.sync``, ``bar.warp.sync``) require
+all 32 lanes of each warp that executes them to execute them together; anything else is
+refused with a clear error, as is a ``bar.sync`` that only part of the threads execute. A
+thread that spins waiting for a thread at a later instruction (no barrier between them) is
+not modelled: min-PC scheduling never lets the later one run, and the launch stops at
+`max_steps` naming the line where it was still running.
 
 Blocks of one batch run in lockstep and batches run one after the other: a valid schedule
 for a CUDA grid, whose blocks may not synchronise with each other.
@@ -37,13 +41,13 @@ from sparse_stencil.sim.errors import (
     PtxMemoryError,
     ThreadFault,
 )
-from sparse_stencil.sim.instructions import decode
+from sparse_stencil.sim.instructions import decode, refuse_calls
 from sparse_stencil.sim.memory import (
     GLOBAL_BASE,
     AccessFault,
     FlatSpace,
     Memory,
-    SharedSpace,
+    PrivateSpace,
     byte_view,
 )
 from sparse_stencil.sim.operands import FLOAT_TYPES, DecodeContext, Op, OpKind, container_of
@@ -143,6 +147,7 @@ class _KernelImage:
     param_bytes: int
     static_shared: int
     dynamic_shared_offset: int | None
+    local_bytes: int
 
 
 class Program:
@@ -209,12 +214,20 @@ class Program:
         if dynamic is not None:
             dynamic_offset = _align(shared_offset, max(dynamic.align, 16))
             symbols[dynamic.name] = ("shared", dynamic_offset)
+        local_offset = 0
+        for variable in kernel.local:
+            local_offset = _align(local_offset, variable.align)
+            symbols[variable.name] = ("local", local_offset)
+            local_offset += variable.nbytes
+        refuse_calls(kernel)
         context = DecodeContext(kernel, symbols)
         ops = [decode(context, instruction) for instruction in kernel.body]
         ops.append(
             Op(kernel.body[-1].line if kernel.body else kernel.line, "end of kernel", OpKind.EXIT)
         )
-        return _KernelImage(kernel, ops, param_offsets, offset, shared_offset, dynamic_offset)
+        return _KernelImage(
+            kernel, ops, param_offsets, offset, shared_offset, dynamic_offset, local_offset
+        )
 
     def launch(
         self,
@@ -257,7 +270,8 @@ class Program:
                     global_space,
                     self.const_space,
                     params,
-                    SharedSpace(shared_size, blocks, threads.block_of_thread),
+                    PrivateSpace("shared", "block", shared_size, threads.block_of_thread),
+                    PrivateSpace("local", "thread", image.local_bytes, np.arange(threads.count)),
                 )
                 regs = [
                     np.zeros(threads.count, dtype=container_of(t))
@@ -279,6 +293,10 @@ class Program:
         self, image: _KernelImage, args: Sequence[Any], global_space: FlatSpace
     ) -> FlatSpace:
         params = image.kernel.params
+        if not isinstance(args, list | tuple):
+            raise PtxLaunchError(
+                f"args must be a list or tuple of the kernel's arguments, got {type(args).__name__}"
+            )
         if len(args) != len(params):
             names = ", ".join(f".{p.type} {p.name}" for p in params) or "none"
             raise PtxLaunchError(
@@ -345,12 +363,28 @@ def _param_bytes(index: int, param: Param, value: Any, global_space: FlatSpace) 
     return np.array([int(value) & ((1 << bits) - 1)], dtype=container_of(param.type)).view(np.uint8)
 
 
-def _dims(value: int | Sequence[int], what: str) -> Dims:
-    dims = (value,) if isinstance(value, int | np.integer) else tuple(value)
-    if not 1 <= len(dims) <= 3 or any(int(d) < 1 for d in dims):
-        raise PtxLaunchError(f"{what} must be 1 to 3 positive sizes, got {value!r}")
-    padded = tuple(int(d) for d in dims) + (1,) * (3 - len(dims))
+_LIMITS = {"grid": (2**31 - 1, 65535, 65535), "block": (1024, 1024, 64)}
+"""CUDA's largest grid and block extents per axis (x, y, z)."""
+
+
+def _dims(value: Any, what: str) -> Dims:
+    """`value` (an int, or 1 to 3 ints, x first) as (x, y, z), checked against CUDA's limits."""
+    dims = (value,) if _is_int(value) else value
+    if (
+        not isinstance(dims, tuple | list)
+        or not 1 <= len(dims) <= 3
+        or not all(_is_int(d) and d >= 1 for d in dims)
+    ):
+        raise PtxLaunchError(f"{what} must be a positive int or 1 to 3 of them, got {value!r}")
+    padded = (*(int(d) for d in dims), 1, 1)[:3]
+    for axis, size, limit in zip("xyz", padded, _LIMITS[what], strict=True):
+        if size > limit:
+            raise PtxLaunchError(f"{what} {padded}: {axis} = {size} exceeds CUDA's limit {limit}")
     return (padded[0], padded[1], padded[2])
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,7 +505,8 @@ def _execute(ops: list[Op], st: State, max_steps: int, stats: RunStats) -> None:
                 all_alive = False
                 pc += 1
             else:
-                _check_barrier(op, st, active, alive if active is not None else None)
+                if active is None or active.any():
+                    _check_barrier(op, st, active, alive if active is not None else None)
                 pc += 1
             continue
         runnable = alive & ~waiting
@@ -495,9 +530,11 @@ def _execute(ops: list[Op], st: State, max_steps: int, stats: RunStats) -> None:
             elif op.kind is OpKind.EXIT:
                 alive &= ~active
                 pcs[mask & ~active] += 1
-            else:
+            elif active.any():
                 _check_barrier(op, st, active, mask)
                 waiting |= mask
+            else:
+                pcs[mask] += 1  # predicated off for every thread here: no barrier
         if not waiting.any():
             live = pcs[alive]
             if live.size == 0:
@@ -506,9 +543,10 @@ def _execute(ops: list[Op], st: State, max_steps: int, stats: RunStats) -> None:
                 pc = int(live[0])
                 all_alive = bool(alive.all())
                 pcs = None
+    where = ops[pc if pcs is None else int(pcs[alive].min())].line
     raise PtxExecutionError(
-        f"kernel did not finish within {max_steps} scheduling steps (a runaway loop?); "
-        "raise max_steps if it is just long"
+        f"line {where}: kernel did not finish within {max_steps} scheduling steps (a runaway "
+        "loop?); raise max_steps if it is just long"
     )
 
 

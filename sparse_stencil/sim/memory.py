@@ -1,4 +1,4 @@
-"""Memory of the PTX simulator: global, const, param and shared state spaces, all checked.
+"""Memory of the PTX simulator: global, const, param, shared and local state spaces, all checked.
 
 Every access is checked as a memory checker would: the whole access must fall inside one
 allocation of its state space and be aligned to its size (a ``.v4.f32`` access: 16 bytes).
@@ -15,6 +15,8 @@ Address map (64-bit generic addresses):
 * the shared window ``SHARED_WINDOW`` .. ``+ shared size``: generic = window + shared offset
   (``cvta.shared`` / ``cvta.to.shared``); ``.shared`` addresses are offsets from 0 per block;
 * the const window ``CONST_WINDOW``: generic = window + const-bank offset;
+* the local window ``LOCAL_WINDOW``: generic = window + local offset (each thread sees its own
+  ``.local`` memory at the same addresses);
 * ``.param`` addresses are offsets into the kernel's parameter buffer.
 """
 
@@ -36,8 +38,13 @@ StorePart = tuple[ByteArray, IndexArray, ByteArray]
 GLOBAL_BASE = 0x10_0000_0000
 SHARED_WINDOW = 0x1_0000_0000
 CONST_WINDOW = 0x2_0000_0000
+LOCAL_WINDOW = 0x3_0000_0000
+WINDOWS = {"shared": SHARED_WINDOW, "const": CONST_WINDOW, "local": LOCAL_WINDOW}
+"""Where each windowed state space appears in the generic address space."""
 _WINDOW_SIZE = 0x1_0000_0000
 _GUARD = 4096
+_NEAR = 1 << 20
+"""A miss farther than this from every allocation is not described relative to one."""
 
 
 class AccessFault(ThreadFault):
@@ -69,6 +76,12 @@ def _gather(data: ByteArray, offsets: IndexArray, size: int) -> ByteArray:
 
 def _scatter(data: ByteArray, offsets: IndexArray, values: ByteArray) -> None:
     data[offsets[:, None] + np.arange(values.shape[1])] = values
+
+
+def _fits(addresses: U64Array, size: int, end: U64Array | np.uint64) -> npt.NDArray[np.bool_]:
+    """Whether ``[address, address + size)`` ends at or before `end`, without the uint64
+    overflow of ``address + size`` (an address just below 2**64 must not wrap to a small one)."""
+    return (addresses <= np.uint64(2**64 - 1 - size)) & (addresses + np.uint64(size) <= end)
 
 
 def _check_alignment(addresses: U64Array, size: int, threads: IndexArray, space: str) -> None:
@@ -104,7 +117,7 @@ class FlatSpace:
         inside = which >= 0
         clipped = np.maximum(which, 0)
         if bases.size:
-            inside &= addresses + np.uint64(size) <= ends[clipped]
+            inside &= _fits(addresses, size, ends[clipped])
         else:
             inside[:] = False
         if not inside.all():
@@ -113,14 +126,17 @@ class FlatSpace:
         return clipped
 
     def _describe_miss(self, address: int, size: int) -> str:
-        if not self.regions:
-            return f"{size}-byte access to {self.name} address {address:#x}: no allocation"
-        nearest = min(
-            self.regions,
-            key=lambda r: (
-                0 if r.base <= address < r.end else min(abs(address - r.base), abs(address - r.end))
-            ),
-        )
+        def distance(region: Region) -> int:
+            if region.base <= address < region.end:
+                return 0
+            return min(abs(address - region.base), abs(address - region.end))
+
+        nearest = min(self.regions, key=distance, default=None)
+        if nearest is None or distance(nearest) > _NEAR:
+            return (
+                f"out-of-bounds {size}-byte access to {self.name} address {address:#x}: "
+                "no allocation there"
+            )
         if address >= nearest.end or address + size > nearest.end:
             where = f"{address + size - nearest.end} bytes past the end of"
         else:
@@ -161,28 +177,31 @@ class FlatSpace:
         return parts
 
 
-class SharedSpace:
-    """Shared memory of every block of a batch: `size` bytes per block, zero-filled."""
+class PrivateSpace:
+    """A state space with a copy per owner, zero-filled: `size` bytes for each block
+    (``.shared``, `owner` = "block") or each thread (``.local``, `owner` = "thread");
+    `owner_of_thread` maps a thread of the batch to its copy."""
 
-    name = "shared"
-
-    def __init__(self, size: int, blocks: int, block_of_thread: IndexArray) -> None:
+    def __init__(self, name: str, owner: str, size: int, owner_of_thread: IndexArray) -> None:
+        self.name = name
+        self.owner = owner
         self.size = size
-        self.data = np.zeros(size * blocks, dtype=np.uint8)
-        self.block_of_thread = block_of_thread
+        copies = int(owner_of_thread.max()) + 1 if owner_of_thread.size else 0
+        self.data = np.zeros(size * copies, dtype=np.uint8)
+        self.owner_of_thread = owner_of_thread
 
     def _offsets(self, addresses: U64Array, size: int, threads: IndexArray) -> IndexArray:
-        _check_alignment(addresses, size, threads, "shared")
-        outside = addresses + np.uint64(size) > np.uint64(self.size)
+        _check_alignment(addresses, size, threads, self.name)
+        outside = ~_fits(addresses, size, np.uint64(self.size))
         if outside.any():
             first = int(np.argmax(outside))
             address = int(addresses[first])
             raise AccessFault(
                 int(threads[first]),
-                f"out-of-bounds {size}-byte access to shared address {address:#x}: the block "
-                f"has {self.size} bytes of shared memory",
+                f"out-of-bounds {size}-byte access to {self.name} address {address:#x}: the "
+                f"{self.owner} has {self.size} bytes of {self.name} memory",
             )
-        return self.block_of_thread[threads] * self.size + addresses.astype(np.intp)
+        return self.owner_of_thread[threads] * self.size + addresses.astype(np.intp)
 
     def load(self, addresses: U64Array, size: int, threads: IndexArray) -> ByteArray:
         return _gather(self.data, self._offsets(addresses, size, threads), size)
@@ -197,13 +216,19 @@ class Memory:
     """All state spaces of one batch of blocks, and generic addressing over them."""
 
     def __init__(
-        self, global_space: FlatSpace, const: FlatSpace, param: FlatSpace, shared: SharedSpace
+        self,
+        global_space: FlatSpace,
+        const: FlatSpace,
+        param: FlatSpace,
+        shared: PrivateSpace,
+        local: PrivateSpace,
     ) -> None:
-        self.spaces: dict[str, FlatSpace | SharedSpace] = {
+        self.spaces: dict[str, FlatSpace | PrivateSpace] = {
             "global": global_space,
             "const": const,
             "param": param,
             "shared": shared,
+            "local": local,
         }
 
     def load(self, space: str, addresses: U64Array, size: int, threads: IndexArray) -> ByteArray:
@@ -237,26 +262,22 @@ class Memory:
     ) -> list[tuple[str, npt.NDArray[np.bool_], U64Array]]:
         """(space, which accesses, addresses in that space) for each space hit."""
         parts = []
-        shared = (addresses >= SHARED_WINDOW) & (addresses < SHARED_WINDOW + _WINDOW_SIZE)
-        const = (addresses >= CONST_WINDOW) & (addresses < CONST_WINDOW + _WINDOW_SIZE)
-        rest = ~(shared | const)
-        for name, selected, window in (
-            ("shared", shared, SHARED_WINDOW),
-            ("const", const, CONST_WINDOW),
-            ("global", rest, 0),
-        ):
+        rest = np.ones(addresses.shape, dtype=bool)
+        for name, window in WINDOWS.items():
+            selected = (addresses >= window) & (addresses < window + _WINDOW_SIZE)
+            rest &= ~selected
             if selected.any():
                 parts.append((name, selected, addresses[selected] - np.uint64(window)))
+        if rest.any():
+            parts.append(("global", rest, addresses[rest]))
         return parts
 
     @staticmethod
     def to_generic(space: str, addresses: U64Array) -> U64Array:
         """``cvta.<space>``: a state-space address as a generic one."""
-        window = {"global": 0, "shared": SHARED_WINDOW, "const": CONST_WINDOW}[space]
-        return addresses + np.uint64(window)
+        return addresses + np.uint64(WINDOWS.get(space, 0))
 
     @staticmethod
     def from_generic(space: str, addresses: U64Array) -> U64Array:
         """``cvta.to.<space>``: a generic address as a state-space one."""
-        window = {"global": 0, "shared": SHARED_WINDOW, "const": CONST_WINDOW}[space]
-        return addresses - np.uint64(window)
+        return addresses - np.uint64(WINDOWS.get(space, 0))

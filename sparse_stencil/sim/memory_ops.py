@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from sparse_stencil.sim.memory import Memory
+from sparse_stencil.sim.memory import WINDOWS, Memory
 from sparse_stencil.sim.operands import (
     FLOAT_TYPES,
     INT_TYPES,
@@ -41,10 +41,10 @@ def decode_cvta(ctx: DecodeContext, ins: Instruction) -> Op:
     rest = [m for m in ins.modifiers if m != "to"]
     if (
         len(rest) != 2
-        or rest[0] not in ("global", "shared", "const")
+        or rest[0] not in ("global", "shared", "const", "local")
         or rest[1] not in ("u32", "u64")
     ):
-        raise ctx.error(ins, "expected cvta{.to}.{global,shared,const}.{u32,u64}")
+        raise ctx.error(ins, "expected cvta{.to}.{global,shared,const,local}.{u32,u64}")
     space, type_name = rest
     expect_operands(ctx, ins, 2)
     read = reader(ctx, ins, ins.operands[1], type_name)
@@ -76,7 +76,7 @@ def address_reader(
         if space == "generic":
             if symbol_space == "param":
                 raise ctx.error(ins, "generic access to a kernel parameter is not supported")
-            address = int(Memory.to_generic(symbol_space, np.uint64(address)))
+            address += WINDOWS.get(symbol_space, 0)
         elif symbol_space != space:
             raise ctx.error(ins, f"'{base.name}' is in .{symbol_space}, not .{space}")
         value = np.uint64((address + operand.offset) & (2**64 - 1))
@@ -94,8 +94,6 @@ def _active_threads(st: State, mask: Mask) -> npt.NDArray[np.intp]:
 
 def decode_load_store(ctx: DecodeContext, ins: Instruction) -> Op:
     mods = modifiers(ctx, ins, {"space", "vector", "cache"})
-    if "local" in ins.modifiers:
-        raise ctx.error(ins, ".local memory is not supported")
     type_name = one_type(ctx, ins, mods, INT_TYPES | FLOAT_TYPES - {"tf32"})
     space = mods.space or "generic"
     expect_operands(ctx, ins, 2)
@@ -108,6 +106,8 @@ def decode_load_store(ctx: DecodeContext, ins: Instruction) -> Op:
     element_bytes = max(TYPE_BITS[type_name] // 8, 1)
     unsigned = UINT[element_bytes * 8]
     size = element_bytes * len(items)
+    if size > 16:
+        raise ctx.error(ins, f"a {size}-byte access: vector accesses are at most 16 bytes")
     if store:
         if space in ("const", "param"):
             raise ctx.error(ins, f"cannot store to .{space}")

@@ -98,7 +98,7 @@ def fma_f64(a: F64Array, b: F64Array, c: F64Array) -> F64Array:
     computed with exact rationals, and a zero product or a non-finite operand gives
     ``a * b + c``, which is then exact or IEEE's special-value answer.
     """
-    a, b, c = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c)))
+    a, b, c = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, np.float64)) for v in (a, b, c)))
     with np.errstate(all="ignore"):
         product = a * b
         magnitude = np.abs(product)

@@ -56,7 +56,7 @@ NUMPY_TYPES = {
 INT_TYPES = frozenset(t for t in NUMPY_TYPES if t[0] in "bus")
 FLOAT_TYPES = frozenset({"f16", "bf16", "f32", "f64", "f16x2", "bf16x2", "tf32"})
 FORMATS: dict[str, FloatFormat] = {"f16": F16, "bf16": BF16, "f32": F32, "tf32": TF32}
-SPACES = {"global", "shared", "shared::cta", "const", "param"}
+SPACES = {"global", "shared", "shared::cta", "const", "param", "local"}
 CACHE_HINTS = {
     "ca",
     "cg",
@@ -98,7 +98,8 @@ class Op:
     name: str
     kind: OpKind
     run: Run | None = None
-    target: int | None = None
+    target: int = -1
+    """Index of the op a branch jumps to (branches only)."""
     collective: bool = False
     """Warp-collective (``.sync.aligned``): every lane of each warp must execute it together."""
     guard: int | None = None

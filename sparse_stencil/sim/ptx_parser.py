@@ -2,8 +2,9 @@
 
 It reads a PTX module (``.version``, ``.target``, ``.address_size``), module-level
 ``.global``/``.const``/``.shared`` variables and ``.entry`` kernels with their parameters,
-``.reg`` and ``.shared`` declarations (register ranges such as ``%r<32>`` included), labels,
-and instructions with an optional predicate guard. Instructions are kept as opcode, modifiers
+``.reg``, ``.shared`` and ``.local`` declarations (register ranges such as ``%r<32>``
+included; registers declared in nested ``{ }`` blocks are scoped to them), labels, and
+instructions with an optional predicate guard. Instructions are kept as opcode, modifiers
 and operands; what they mean is decided by :mod:`sparse_stencil.sim.instructions`, which refuses
 any opcode outside the subset. Every error names the PTX line.
 
@@ -20,8 +21,10 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import re
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sparse_stencil.sim.errors import PtxParseError
@@ -181,6 +184,8 @@ class Kernel:
     registers: dict[str, str] = field(default_factory=dict)
     """Register name -> declared type."""
     shared: list[Variable] = field(default_factory=list)
+    local: list[Variable] = field(default_factory=list)
+    """Per-thread ``.local`` arrays (nvcc's ``__local_depot``: indexed arrays and spills)."""
     body: list[Instruction] = field(default_factory=list)
     labels: dict[str, int] = field(default_factory=dict)
     """Label -> index in :attr:`body` of the instruction that follows it."""
@@ -360,29 +365,40 @@ def parse_immediate(token: str) -> Imm | None:
     return None
 
 
-def parse_operand(token: str, line: int) -> Operand:
-    """One operand of an instruction."""
+Scope = Mapping[str, str]
+"""Register names visible at a statement -> the kernel-wide name they stand for (registers
+declared in a nested ``{ }`` block, such as the ``.reg .f16 low, high;`` of cuda_fp16.h's
+inline assembly, get a name of their own, so that sibling blocks may reuse them)."""
+
+
+def parse_operand(token: str, line: int, scope: Scope | None = None) -> Operand:
+    """One operand of an instruction; names declared as registers in `scope` become
+    :class:`Reg` (PTX register names need not start with ``%``)."""
+    scope = scope or {}
     token = token.strip()
     if not token:
         raise PtxParseError(f"line {line}: empty operand")
     if token.startswith("{"):
         if not token.endswith("}"):
             raise PtxParseError(f"line {line}: unbalanced braces in operand '{token}'")
-        return Vec(tuple(parse_operand(item, line) for item in split_top_level(token[1:-1])))
+        items = split_top_level(token[1:-1])
+        return Vec(tuple(parse_operand(item, line, scope) for item in items))
     if token.startswith("["):
         if not token.endswith("]"):
             raise PtxParseError(f"line {line}: unbalanced brackets in address '{token}'")
-        return _parse_address(token[1:-1], line)
+        return _parse_address(token[1:-1], line, scope)
     if token.startswith("!"):
-        inner = parse_operand(token[1:], line)
+        inner = parse_operand(token[1:], line, scope)
         if not isinstance(inner, Reg):
             raise PtxParseError(f"line {line}: '!' applies to a predicate register, got '{token}'")
         return Not(inner)
     if "|" in token:
-        first, second = (parse_operand(part, line) for part in token.split("|", 1))
+        first, second = (parse_operand(part, line, scope) for part in token.split("|", 1))
         if not isinstance(first, Reg) or not isinstance(second, Reg):
             raise PtxParseError(f"line {line}: bad predicate pair '{token}'")
         return PredPair(first, second)
+    if token in scope:
+        return Reg(scope[token])
     if token.startswith("%"):
         if token in SPECIAL_REGISTERS:
             return Special(token)
@@ -397,7 +413,7 @@ def parse_operand(token: str, line: int) -> Operand:
     raise PtxParseError(f"line {line}: cannot parse operand '{token}'")
 
 
-def _parse_address(inner: str, line: int) -> Addr:
+def _parse_address(inner: str, line: int, scope: Scope) -> Addr:
     text = inner.replace(" ", "")
     match = re.fullmatch(r"([%A-Za-z_$][\w$.]*)?(?:([+-])(-?(?:0[xX][0-9a-fA-F]+|\d+)))?", text)
     if match is None:
@@ -413,6 +429,8 @@ def _parse_address(inner: str, line: int) -> Addr:
         offset = -parsed if sign == "-" else parsed
     if base_text is None:
         raise PtxParseError(f"line {line}: cannot parse address '[{inner}]'")
+    if base_text in scope:
+        return Addr(Reg(scope[base_text]), offset)
     if base_text.startswith("%"):
         if base_text in SPECIAL_REGISTERS:
             raise PtxParseError(f"line {line}: a special register cannot be an address")
@@ -438,7 +456,7 @@ def _parse_register_declaration(statement: str, line: int) -> list[tuple[str, st
         ranged = re.fullmatch(rf"({_IDENT})<(\d+)>", item)
         if ranged:
             declared += [(f"{ranged.group(1)}{i}", type_name) for i in range(int(ranged.group(2)))]
-        elif re.fullmatch(_IDENT, item) and item.startswith("%"):
+        elif re.fullmatch(_IDENT, item):
             declared.append((item, type_name))
         else:
             raise PtxParseError(f"line {line}: bad register name '{item}'")
@@ -454,8 +472,6 @@ def _parse_variable(statement: str, line: int) -> Variable:
     if match is None:
         raise PtxParseError(f"line {line}: cannot parse declaration '{statement}'")
     linkage, space, rest = match.groups()
-    if space == "local":
-        raise PtxParseError(f"line {line}: .local variables are not supported by the simulator")
     init: tuple[int | float, ...] | None = None
     if "=" in rest:
         rest, init_text = (part.strip() for part in rest.split("=", 1))
@@ -558,13 +574,13 @@ def _parse_params(text: str, line: int) -> list[Param]:
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_instruction(statement: str, line: int) -> Instruction:
-    """``@!%p bra LOOP`` -> Instruction."""
+def parse_instruction(statement: str, line: int, scope: Scope | None = None) -> Instruction:
+    """``@!%p bra LOOP`` -> Instruction (register names resolved through `scope`)."""
     guard: Reg | Not | None = None
     text = statement
     if text.startswith("@"):
         guard_text, _, text = text[1:].partition(" ")
-        parsed = parse_operand(guard_text, line)
+        parsed = parse_operand(guard_text, line, scope)
         if not isinstance(parsed, Reg | Not):
             raise PtxParseError(f"line {line}: bad guard '@{guard_text}'")
         guard = parsed
@@ -573,7 +589,17 @@ def parse_instruction(statement: str, line: int) -> Instruction:
     if not re.fullmatch(r"[a-z][\w:.]*", name):
         raise PtxParseError(f"line {line}: cannot parse instruction '{statement}'")
     opcode, *modifiers = name.split(".")
-    operands = tuple(parse_operand(token, line) for token in split_top_level(operand_text))
+    tokens = split_top_level(operand_text)
+    if opcode == "call":  # kept only to be refused: the callee, without the argument lists
+        return Instruction(
+            line,
+            opcode,
+            tuple(modifiers),
+            tuple(Sym(t) for t in tokens if t[:1] != "("),
+            guard,
+            statement,
+        )
+    operands = tuple(parse_operand(token, line, scope) for token in tokens)
     return Instruction(line, opcode, tuple(modifiers), operands, guard, statement)
 
 
@@ -595,16 +621,35 @@ def parse_ptx(text: str) -> Module:
                 raise PtxParseError(f"line {line}: only .address_size 64 is supported")
         elif statement.split()[0] in _IGNORED_DIRECTIVES:
             continue
+        elif re.search(r"(^|\s)\.func\b", statement):
+            position = _skip_function(statements, position, line)
         elif _is_function_header(statement):
             kernel, position = _parse_kernel(statements, position - 1, module)
             if kernel.name in module.kernels:
                 raise PtxParseError(f"line {line}: kernel '{kernel.name}' defined twice")
             module.kernels[kernel.name] = kernel
         elif _VARIABLE.fullmatch(statement):
-            module.variables.append(_parse_variable(statement, line))
+            variable = _parse_variable(statement, line)
+            if variable.space == "local":
+                raise PtxParseError(f"line {line}: .local variables must be declared in a kernel")
+            module.variables.append(variable)
         else:
             raise PtxParseError(f"line {line}: unexpected statement at module level: '{statement}'")
     return module
+
+
+def _skip_function(statements: list[tuple[int, str]], position: int, line: int) -> int:
+    """The position after a ``.func`` prototype or definition. Device functions are not
+    simulated: a kernel that calls one is refused when it is decoded, the others run."""
+    if position >= len(statements) or statements[position][1] != "{":
+        return position
+    depth = 0
+    while position < len(statements):
+        depth += {"{": 1, "}": -1}.get(statements[position][1], 0)
+        position += 1
+        if depth == 0:
+            return position
+    raise PtxParseError(f"line {line}: .func body is not closed by '}}'")
 
 
 def _parse_kernel(
@@ -612,30 +657,25 @@ def _parse_kernel(
 ) -> tuple[Kernel, int]:
     line, header = statements[position]
     match = re.fullmatch(
-        r"((?:\.(?:visible|weak|extern)\s+)*)\.(entry|func)\s+(?:\([^)]*\)\s*)?([\w$]+)\s*"
-        r"(?:\((.*)\))?\s*(.*)",
+        r"((?:\.(?:visible|weak|extern)\s+)*)\.entry\s+([\w$]+)\s*(?:\((.*)\))?\s*(.*)",
         header,
     )
     if match is None:
-        raise PtxParseError(f"line {line}: cannot parse function header '{header}'")
-    _, kind, name, params_text, _performance_directives = match.groups()
-    if kind == "func":
-        raise PtxParseError(
-            f"line {line}: .func '{name}' is not supported (device functions and call)"
-        )
+        raise PtxParseError(f"line {line}: cannot parse kernel header '{header}'")
+    _, name, params_text, _performance_directives = match.groups()
     kernel = Kernel(name, line, _parse_params(params_text or "", line))
     position += 1
     if position >= len(statements) or statements[position][1] != "{":
         raise PtxParseError(f"line {line}: kernel '{name}' has no body")
-    depth = 0
+    scopes: list[dict[str, str]] = []  # one per open '{': declared name -> kernel-wide name
     while position < len(statements):
         line, statement = statements[position]
         position += 1
         if statement == "{":
-            depth += 1
+            scopes.append({})
         elif statement == "}":
-            depth -= 1
-            if depth == 0:
+            scopes.pop()
+            if not scopes:
                 _check_kernel(kernel, module)
                 return kernel, position
         elif statement.endswith(":") and _LABEL.fullmatch(statement[:-1]):
@@ -645,23 +685,43 @@ def _parse_kernel(
             kernel.labels[label] = len(kernel.body)
         elif statement.startswith(".reg"):
             for register, type_name in _parse_register_declaration(statement, line):
-                if register in kernel.registers:
-                    raise PtxParseError(f"line {line}: register '{register}' declared twice")
-                kernel.registers[register] = type_name
+                _declare(kernel, scopes, register, type_name, line)
         elif statement.split()[0] in _IGNORED_DIRECTIVES:
             continue
         elif _VARIABLE.fullmatch(statement):
             variable = _parse_variable(statement, line)
-            if variable.space != "shared":
+            if variable.space == "shared":
+                kernel.shared.append(variable)
+            elif variable.space == "local":
+                kernel.local.append(variable)
+            else:
                 raise PtxParseError(
-                    f"line {line}: only .shared variables may be declared inside a kernel"
+                    f"line {line}: only .shared and .local variables may be declared in a kernel"
                 )
-            kernel.shared.append(variable)
+        elif statement.startswith(".param"):
+            continue  # the arguments of a call sequence; the call itself is refused
         elif statement.startswith("."):
             raise PtxParseError(f"line {line}: unsupported directive '{statement.split()[0]}'")
         else:
-            kernel.body.append(parse_instruction(statement, line))
+            scope = collections.ChainMap(*reversed(scopes))
+            kernel.body.append(parse_instruction(statement, line, scope))
     raise PtxParseError(f"line {kernel.line}: kernel '{name}' is not closed by '}}'")
+
+
+def _declare(
+    kernel: Kernel, scopes: list[dict[str, str]], register: str, type_name: str, line: int
+) -> None:
+    """Declare `register` in the innermost scope. The kernel-wide name is the declared one,
+    unless an enclosing or earlier block already used it: then ``name'2``, ``name'3`` ..."""
+    if register in scopes[-1]:
+        raise PtxParseError(f"line {line}: register '{register}' declared twice")
+    unique = register
+    copies = 1
+    while unique in kernel.registers:
+        copies += 1
+        unique = f"{register}'{copies}"
+    scopes[-1][register] = unique
+    kernel.registers[unique] = type_name
 
 
 def _check_kernel(kernel: Kernel, module: Module) -> None:

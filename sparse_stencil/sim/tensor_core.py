@@ -66,7 +66,7 @@ def ldmatrix_fragments(rows: npt.NDArray[np.uint16], transpose: bool) -> list[U3
     matrices = rows.transpose(0, 1, 3, 2) if transpose else rows
     low = matrices[:, :, _G, 2 * _T].astype(np.uint32)
     high = matrices[:, :, _G, 2 * _T + 1].astype(np.uint32)
-    packed = low | (high << 16)
+    packed = (low | (high << 16)).astype(np.uint32)
     return [packed[:, j] for j in range(rows.shape[1])]
 
 

@@ -1,10 +1,12 @@
-"""Decoding of warp-collective instructions: ``ldmatrix``, ``mma``/``mma.sp``, ``shfl.sync``
-and ``bar.warp.sync``. Their ops are marked collective: the executor runs them only for whole
-warps (all 32 lanes together); the semantics are in :mod:`sparse_stencil.sim.tensor_core`.
+"""Decoding of warp-collective instructions: ``ldmatrix``, ``mma``/``mma.sp``, ``shfl.sync``,
+``vote.sync`` and ``bar.warp.sync``. Their ops are marked collective: the executor runs them
+only for whole warps (all 32 lanes together); the semantics are in
+:mod:`sparse_stencil.sim.tensor_core`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -103,10 +105,7 @@ def decode_shfl(ctx: DecodeContext, ins: Instruction) -> Op:
     (mode,) = modes
     expect_operands(ctx, ins, 5)
     destination, source, lane_operand, clamp_operand, member_operand = ins.operands
-    if not isinstance(member_operand, Imm) or int(member_operand.value) & 0xFFFFFFFF != (
-        0xFFFFFFFF
-    ):
-        raise ctx.error(ins, "only a full-warp member mask (0xffffffff) is supported")
+    check_members = _full_warp_members(ctx, ins, member_operand)
     if isinstance(destination, PredPair):
         write = writer(ctx, ins, destination.first, "b32")
         write_valid: Writer | None = writer(ctx, ins, destination.second, "pred")
@@ -117,6 +116,7 @@ def decode_shfl(ctx: DecodeContext, ins: Instruction) -> Op:
     read_clamp = reader(ctx, ins, clamp_operand, "b32")
 
     def run(st: State, mask: Mask) -> None:
+        check_members(st, mask)
         lane = st.special["%laneid"].astype(np.int64)
         offset = np.broadcast_to(np.asarray(read_lane(st)), (st.count,)).astype(np.int64) & 31
         control = np.broadcast_to(np.asarray(read_clamp(st)), (st.count,)).astype(np.int64)
@@ -199,10 +199,64 @@ def decode_mma(ctx: DecodeContext, ins: Instruction) -> Op:
     return normal_op(ins, run, collective=True, counters={"mma.sp" if sparse else "mma": 1})
 
 
+def decode_vote(ctx: DecodeContext, ins: Instruction) -> Op:
+    """``vote.sync.{all,any,uni}.pred d, {!}a, membermask`` and ``vote.sync.ballot.b32``
+    (bit L of d = a of lane L), over the 32 lanes of each warp."""
+    mods = modifiers(ctx, ins, {"sync", "all", "any", "uni", "ballot"})
+    modes = mods.flags & {"all", "any", "uni", "ballot"}
+    mode = next(iter(modes), None)
+    expected_type = "b32" if mode == "ballot" else "pred"
+    if "sync" not in mods.flags or len(modes) != 1 or mods.types != [expected_type]:
+        raise ctx.error(ins, "expected vote.sync.{all,any,uni}.pred or vote.sync.ballot.b32")
+    expect_operands(ctx, ins, 3)
+    write = writer(ctx, ins, ins.operands[0], expected_type)
+    read = reader(ctx, ins, ins.operands[1], "pred")
+    check_members = _full_warp_members(ctx, ins, ins.operands[2])
+    lane_bits = np.uint32(1) << np.arange(32, dtype=np.uint32)
+
+    def run(st: State, mask: Mask) -> None:
+        check_members(st, mask)
+        votes = np.broadcast_to(np.asarray(read(st)), (st.count,)).reshape(-1, 32)
+        if mode == "ballot":
+            per_warp: Any = np.bitwise_or.reduce(np.where(votes, lane_bits, 0), axis=1)
+        elif mode == "all":
+            per_warp = votes.all(axis=1)
+        elif mode == "any":
+            per_warp = votes.any(axis=1)
+        else:
+            per_warp = votes.all(axis=1) | ~votes.any(axis=1)
+        write(st, np.repeat(per_warp, 32), mask)
+
+    return normal_op(ins, run, collective=True)
+
+
 def decode_warp_sync(ctx: DecodeContext, ins: Instruction) -> Op:
-    """``bar.warp.sync mask``: the simulator requires the full warp (mask 0xffffffff)."""
+    """``bar.warp.sync membermask``: the simulator requires the full warp (0xffffffff)."""
     expect_operands(ctx, ins, 1)
-    operand = ins.operands[0]
-    if not isinstance(operand, Imm) or int(operand.value) & 0xFFFFFFFF != 0xFFFFFFFF:
-        raise ctx.error(ins, "only a full-warp mask (0xffffffff) is supported")
-    return normal_op(ins, lambda st, mask: None, collective=True)
+    check_members = _full_warp_members(ctx, ins, ins.operands[0])
+    return normal_op(ins, check_members, collective=True)
+
+
+def _full_warp_members(
+    ctx: DecodeContext, ins: Instruction, operand: Operand
+) -> Callable[[State, Mask], None]:
+    """A check that the member mask of a ``.sync`` warp instruction names the full warp,
+    which is what the simulator requires: at decode time for an immediate, at run time for
+    a register (nvcc loads ``0xffffffff`` into a register)."""
+    message = "the simulator requires the full warp as member mask (0xffffffff)"
+    if isinstance(operand, Imm):
+        if isinstance(operand.value, float) or int(operand.value) & 0xFFFFFFFF != 0xFFFFFFFF:
+            raise ctx.error(ins, f"member mask {int(operand.value) & 0xFFFFFFFF:#010x}: {message}")
+        return lambda st, mask: None
+    read = reader(ctx, ins, operand, "b32")
+
+    def check(st: State, mask: Mask) -> None:
+        members = np.broadcast_to(np.asarray(read(st)), (st.count,))
+        partial = members != 0xFFFFFFFF
+        if mask is not None:
+            partial = partial & mask
+        if partial.any():
+            thread = int(np.argmax(partial))
+            raise ThreadFault(thread, f"member mask {int(members[thread]):#010x}: {message}")
+
+    return check

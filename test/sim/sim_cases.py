@@ -57,35 +57,29 @@ def _values(rng: np.random.Generator, count: int | tuple[int, ...], integer: boo
     return rng.standard_normal(size=count)
 
 
-def compress_2to4(dense: F64) -> tuple[F64, npt.NDArray[np.int64]]:
-    """Kept values (rows x k/2) and nibbles (rows x k/4) of a 2:4 matrix, section 7."""
-    rows, k = dense.shape
-    values = np.zeros((rows, k // 2))
-    nibbles = np.zeros((rows, k // 4), dtype=np.int64)
-    for row in range(rows):
-        for chunk in range(k // 4):
-            nonzero = [i for i in range(4) if dense[row, 4 * chunk + i] != 0]
-            if len(nonzero) > 2:
-                raise ValueError(f"row {row}, chunk {chunk} is not 2:4")
-            padding = [i for i in range(4) if i not in nonzero][: 2 - len(nonzero)]
-            kept = sorted(nonzero + padding)
-            values[row, 2 * chunk : 2 * chunk + 2] = dense[row, 4 * chunk + np.array(kept)]
-            nibbles[row, chunk] = kept[0] | kept[1] << 2
-    return values, nibbles
+def compress(dense: F64, group: int) -> tuple[F64, npt.NDArray[np.int64]]:
+    """Kept values (rows x k/2) and metadata nibbles (one per chunk) of a matrix with at most
+    group/2 nonzeros per `group`-wide chunk: 2:4 (group 4, f16/bf16) or 1:2 (group 2, tf32).
 
-
-def compress_1to2(dense: F64) -> tuple[F64, npt.NDArray[np.int64]]:
-    """Kept values (rows x k/2) and tf32 nibbles (0x4 even, 0xE odd) of a 1:2 matrix."""
+    Section 7: a chunk with fewer nonzeros keeps explicit zeros at the first free positions;
+    positions are sorted (ordered metadata). A nibble is ``i0 | i1 << 2``; a tf32 element at
+    position p of its pair is the 16-bit halves 2p, 2p + 1 (section 3: 0x4 even, 0xE odd).
+    """
     rows, k = dense.shape
+    kept_per_chunk = group // 2
     values = np.zeros((rows, k // 2))
-    nibbles = np.zeros((rows, k // 2), dtype=np.int64)
+    nibbles = np.zeros((rows, k // group), dtype=np.int64)
     for row in range(rows):
-        for chunk in range(k // 2):
-            odd = dense[row, 2 * chunk + 1] != 0
-            if odd and dense[row, 2 * chunk] != 0:
-                raise ValueError(f"row {row}, chunk {chunk} is not 1:2")
-            values[row, chunk] = dense[row, 2 * chunk + int(odd)]
-            nibbles[row, chunk] = 0xE if odd else 0x4
+        for chunk in range(k // group):
+            nonzero = [i for i in range(group) if dense[row, group * chunk + i] != 0]
+            if len(nonzero) > kept_per_chunk:
+                raise ValueError(f"row {row}, chunk {chunk} is not {kept_per_chunk}:{group}")
+            padding = [i for i in range(group) if i not in nonzero]
+            kept = sorted(nonzero + padding[: kept_per_chunk - len(nonzero)])
+            slots = slice(kept_per_chunk * chunk, kept_per_chunk * (chunk + 1))
+            values[row, slots] = dense[row, group * chunk + np.array(kept)]
+            first, second = kept if group == 4 else (2 * kept[0], 2 * kept[0] + 1)
+            nibbles[row, chunk] = first | second << 2
     return values, nibbles
 
 
@@ -195,7 +189,7 @@ def _mma_sp_f16(selector: int) -> Callable[..., tuple[list[Any], dict[int, Any]]
         a = _f16(random_sparse(rng, 16, 16, 4, 2, integer))
         b = _f16(_values(rng, (16, 8), integer))
         c = _values(rng, (16, 8), integer).astype(np.float32)
-        values, nibbles = compress_2to4(a)
+        values, nibbles = compress(a, 4)
         metadata = lane_metadata([quad_words(nibbles)], [selector])
         d = np.zeros((16, 8), dtype=np.float32)
         args = [
@@ -224,7 +218,7 @@ def _mma_sp_tf32(k: int) -> Callable[..., tuple[list[Any], dict[int, Any]]]:
         a = random_sparse(rng, 16, k, 2, 1, integer).astype(np.float32).astype(np.float64)
         b = _values(rng, (k, 8), integer).astype(np.float32).astype(np.float64)
         c = _values(rng, (16, 8), integer).astype(np.float32)
-        values, nibbles = compress_1to2(a)
+        values, nibbles = compress(a, 2)
         parts = [quad_words(nibbles[:, 4 * p : 4 * p + 4]) for p in range(k // 8)]
         lanes = [1] if k == 8 else [2, 3]  # selector 1
         d = np.zeros((16, 8), dtype=np.float32)
@@ -283,7 +277,7 @@ def _mma_sp_bf16_k32(rng: np.random.Generator, integer: bool) -> tuple[list[Any]
     a = _bf16(random_sparse(rng, 16, 32, 4, 2, integer))
     b = _bf16(_values(rng, (32, 8), integer))
     c = _values(rng, (16, 8), integer).astype(np.float32)
-    values, nibbles = compress_2to4(a)
+    values, nibbles = compress(a, 4)
     parts = [quad_words(nibbles[:, 4 * p : 4 * p + 4]) for p in range(2)]
     d = np.zeros((16, 8), dtype=np.float32)
     args = [
@@ -300,7 +294,7 @@ def _mma_sp_f16_acc16(rng: np.random.Generator, integer: bool) -> tuple[list[Any
     a = _f16(random_sparse(rng, 16, 16, 4, 2, integer))
     b = _f16(_values(rng, (16, 8), integer))
     c = _f16(_values(rng, (16, 8), integer))
-    values, nibbles = compress_2to4(a)
+    values, nibbles = compress(a, 4)
     d = np.zeros((16, 8), dtype=np.float16)
     args = [
         values.astype(np.float16),
@@ -428,7 +422,7 @@ def stencil_operands(stencil: Stencil, row_length: int) -> StencilOperands:
     packed = np.zeros((ksteps, 16, 8), dtype=np.float16)
     metadata = np.zeros((ksteps, 8), dtype=np.uint32)
     for step in range(ksteps):
-        values, nibbles = compress_2to4(permuted[:, 16 * step : 16 * step + 16])
+        values, nibbles = compress(permuted[:, 16 * step : 16 * step + 16], 4)
         packed[step] = values.astype(np.float16)
         metadata[step] = quad_words(nibbles)
     return StencilOperands(

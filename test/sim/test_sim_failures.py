@@ -3,6 +3,9 @@ instruction and, for run-time faults, the thread (as a memory checker would)."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import numpy as np
 import pytest
 from sim_cases import CASES, kernel_text, lane_metadata, quad_words
@@ -23,18 +26,90 @@ def _line_of(file: str, needle: str) -> int:
     return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
-def test_errors_are_stencil_errors_with_one_line() -> None:
-    with pytest.raises(StencilError) as info:
-        run_ptx(kernel_text("unsupported_atomic.ptx"), "count_all", 1, 32, [np.zeros(1, np.uint32)])
+REFUSALS = {
+    "unknown instruction": (
+        "unsupported_atomic.ptx",
+        "atom.global.add.u32 %r1",
+        "count_all",
+        [np.zeros(1, np.uint32)],
+        PtxParseError,
+        r"unsupported instruction 'atom\.global\.add\.u32' \(not in the simulator's PTX subset\)",
+    ),
+    "misaligned load": (
+        "faults.ptx",
+        "[%rd0+2]",
+        "misaligned",
+        [np.zeros(4, np.uint32)],
+        PtxMemoryError,
+        r"ld\.global\.u32: misaligned 4-byte access to global address 0x\w+ by thread \(0,0,0\)",
+    ),
+    "wrapped address": (
+        "faults.ptx",
+        "[%rd1+-8]",
+        "below_null",
+        [],
+        PtxMemoryError,
+        r"st\.global\.u32: out-of-bounds 4-byte access to global address 0xfffffffffffffff8: "
+        r"no allocation there by thread \(0,0,0\)",
+    ),
+    "shared overflow": (
+        "faults.ptx",
+        "st.shared.u32",
+        "shared_overflow",
+        [],
+        PtxMemoryError,
+        r"st\.shared\.u32: out-of-bounds 4-byte access to shared address 0x10: the block has 16 "
+        r"bytes of shared memory by thread \(4,0,0\)",
+    ),
+    "diverged warp": (
+        "faults.ptx",
+        "mma.sp::ordered_metadata",
+        "diverged_mma",
+        [],
+        PtxExecutionError,
+        r"mma\.sp::ordered_metadata\S*: warp-collective instruction executed by only part of the "
+        r"warp of thread \(16,0,0\).*: lanes 0, 1, 2, 3, 4, 5, 6, 7, \.\.\. are diverged",
+    ),
+    "partial barrier": (
+        "faults.ptx",
+        "@%p1 bar.sync",
+        "partial_barrier",
+        [],
+        PtxExecutionError,
+        r"bar\.sync: bar\.sync is predicated off for thread \(8,0,0\)",
+    ),
+    "member mask": (
+        "faults.ptx",
+        "shfl.sync.idx.b32",
+        "partial_member_mask",
+        [],
+        PtxExecutionError,
+        r"shfl\.sync\.idx\.b32: member mask 0x0000ffff: the simulator requires the full warp",
+    ),
+    "runaway": (
+        "faults.ptx",
+        "$L_forever;",
+        "runaway",
+        [],
+        PtxExecutionError,
+        r"kernel did not finish within 1000 scheduling steps",
+    ),
+}
+"""What each refusal looks like: (file, text on its PTX line, kernel, arguments, error type,
+the message after ``line N: ``, a regular expression)."""
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_refusals_are_one_line_naming_the_ptx_line(case: str) -> None:
+    """Parse-time and run-time refusals alike: a StencilError whose one-line message starts
+    with the PTX line of the instruction (for a runaway loop: where it was still running)."""
+    file, needle, kernel, args, error, message = REFUSALS[case]
+    line = _line_of(file, needle)
+    with pytest.raises(error) as info:
+        run_ptx(kernel_text(file), kernel, 1, 32, args, max_steps=1000)
+    assert isinstance(info.value, StencilError)
     assert "\n" not in str(info.value)
-
-
-def test_unknown_instruction_is_named_with_its_line() -> None:
-    line = _line_of("unsupported_atomic.ptx", "atom.global.add.u32 %r1")
-    with pytest.raises(
-        PtxParseError, match=rf"^line {line}: unsupported instruction 'atom.global.add.u32'"
-    ):
-        run_ptx(kernel_text("unsupported_atomic.ptx"), "count_all", 1, 32, [np.zeros(1, np.uint32)])
+    assert re.match(rf"line {line}: {message}", str(info.value)), str(info.value)
 
 
 def test_out_of_bounds_store_names_instruction_thread_and_buffer() -> None:
@@ -52,49 +127,12 @@ def test_out_of_bounds_store_names_instruction_thread_and_buffer() -> None:
     assert np.all(short == 0.0), "a faulting store is reported before it writes anything"
 
 
-def test_misaligned_load() -> None:
-    line = _line_of("faults.ptx", "[%rd0+2]")
-    with pytest.raises(
-        PtxMemoryError, match=rf"^line {line}: ld.global.u32: misaligned 4-byte access"
-    ):
-        run_ptx(kernel_text("faults.ptx"), "misaligned", 1, 32, [np.zeros(4, np.uint32)])
-
-
-def test_shared_memory_overflow_names_the_first_bad_thread() -> None:
-    with pytest.raises(
-        PtxMemoryError,
-        match=r"st.shared.u32: out-of-bounds 4-byte access to shared address "
-        r"0x10: the block has 16 bytes .* thread \(4,0,0\)",
-    ):
-        run_ptx(kernel_text("faults.ptx"), "shared_overflow", 1, 32, [])
-
-
 def test_store_to_read_only_array() -> None:
     x = np.ones(256, np.float32)
     out = np.zeros(256, np.float32)
     out.flags.writeable = False
     with pytest.raises(PtxMemoryError, match="store to read-only argument 2"):
         run_ptx(kernel_text("vector_add.ptx"), "vector_add", 1, 256, [x, x, out, 256])
-
-
-def test_divergent_warp_collective_is_refused() -> None:
-    line = _line_of("faults.ptx", "mma.sp::ordered_metadata")
-    with pytest.raises(
-        PtxExecutionError,
-        match=rf"^line {line}: mma.sp::ordered_metadata.*only part of the warp.*"
-        r"lanes 0, 1, 2, 3, 4, 5, 6, 7, \.\.\. are diverged",
-    ):
-        run_ptx(kernel_text("faults.ptx"), "diverged_mma", 1, 32, [])
-
-
-def test_partially_predicated_barrier_is_refused() -> None:
-    with pytest.raises(PtxExecutionError, match=r"bar\.sync is predicated off for thread"):
-        run_ptx(kernel_text("faults.ptx"), "partial_barrier", 1, 32, [])
-
-
-def test_runaway_loop_stops() -> None:
-    with pytest.raises(PtxExecutionError, match="did not finish within 1000 scheduling steps"):
-        run_ptx(kernel_text("faults.ptx"), "runaway", 1, 32, [], max_steps=1000)
 
 
 def _mma_args(selector: int, words: np.ndarray, fill: int | None = None) -> list:
@@ -162,6 +200,12 @@ def test_bad_tf32_metadata_is_refused() -> None:
         ([np.zeros((4, 4), np.float32)[:, 0]] * 3 + [4], r"argument 0 .* must be C-contiguous"),
         ([np.zeros(4, np.float32)] * 3 + [2**40], r"argument 3 .* does not fit in 32 bits"),
         ([np.zeros(4, np.float32)] * 3 + [1.5], r"argument 3 .* expected an integer"),
+        (
+            [np.zeros(4, np.float32), [1.0, 2.0], np.zeros(4, np.float32), 4],
+            r"argument 1 'vector_add_param_1' \(\.u64\): expected an integer or a numpy array, "
+            "got list",
+        ),
+        (np.zeros(4, np.float32), r"args must be a list or tuple .* got ndarray"),
     ],
 )
 def test_launch_errors(args: list, message: str) -> None:
@@ -169,15 +213,37 @@ def test_launch_errors(args: list, message: str) -> None:
         run_ptx(kernel_text("vector_add.ptx"), "vector_add", 1, 32, args)
 
 
-def test_block_too_large() -> None:
-    with pytest.raises(PtxLaunchError, match="more than 1024"):
+@pytest.mark.parametrize(
+    ("grid", "block", "message"),
+    [
+        (1, (64, 32), r"block \(64, 32, 1\) has 2048 threads, more than 1024"),
+        (1, (1, 1, 65), r"block \(1, 1, 65\): z = 65 exceeds CUDA's limit 64"),
+        ((1, 70000), 32, r"grid \(1, 70000, 1\): y = 70000 exceeds CUDA's limit 65535"),
+        (2.0, 32, r"grid must be a positive int or 1 to 3 of them, got 2\.0"),
+        ("4", 32, r"grid must be a positive int or 1 to 3 of them, got '4'"),
+        (1, (32, 0), r"block must be a positive int or 1 to 3 of them, got \(32, 0\)"),
+        (1, (32, 1, 1, 1), r"block must be .* got \(32, 1, 1, 1\)"),
+    ],
+)
+def test_grid_and_block_are_checked(grid: Any, block: Any, message: str) -> None:
+    with pytest.raises(PtxLaunchError, match=message):
         run_ptx(
             kernel_text("vector_add.ptx"),
             "vector_add",
-            1,
-            (64, 32),
+            grid,
+            block,
             [np.zeros(4, np.float32)] * 3 + [0],
         )
+
+
+def test_a_pointer_may_be_any_contiguous_array() -> None:
+    """A pointer parameter takes the array's bytes whatever its dtype (here float64 and
+    uint8 arrays read and written as f32)."""
+    x = np.arange(8, dtype=np.float32).view(np.float64)
+    y = np.ones(8, dtype=np.float32).view(np.uint8)
+    out = np.zeros(8, dtype=np.float32)
+    run_ptx(kernel_text("vector_add.ptx"), "vector_add", 1, 32, [x, y, out, 8])
+    np.testing.assert_array_equal(out, np.arange(8) + 1)
 
 
 def test_selector_out_of_range_is_a_parse_error() -> None:

@@ -1,7 +1,8 @@
-"""Integer and floating-point instructions of the simulator against independent references.
+"""Integer, floating-point and bit-manipulation instructions against independent references.
 
-kernels/alu.ptx stores one result per operation per thread; every column is recomputed here,
-integers with Python's unbounded ints and floats with exact rationals rounded once
+kernels/alu.ptx and kernels/bits.ptx store one result per operation per thread; every column
+is recomputed here, integers with Python's unbounded ints (bit by bit, as the PTX ISA's
+pseudocode says, for the bit-field instructions) and floats with exact rationals rounded once
 (fraction_rounding), so no expectation borrows numpy's or the simulator's rounding.
 """
 
@@ -41,7 +42,8 @@ def _bf16_bits(value: float) -> int:
 
 
 @pytest.fixture(scope="module")
-def int_results() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def int_results() -> tuple[np.ndarray, list[list[int]]]:
+    """Every thread's int_ops results, and their independent recomputation."""
     rng = np.random.default_rng(11)
     a = rng.integers(0, 2**32, size=THREADS, dtype=np.uint64).astype(np.uint32)
     b = rng.integers(1, 2**32, size=THREADS, dtype=np.uint64).astype(np.uint32)
@@ -49,7 +51,7 @@ def int_results() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     b[:6] = [7, 0xFFFFFFFF, 0xFFFFFFFF, 3, 100, 32]
     out = np.zeros((THREADS, 32), dtype=np.uint32)
     run_ptx(kernel_text("alu.ptx"), "int_ops", 1, THREADS, [a, b, out])
-    return a, b, out
+    return out, [_int_expected(int(x), int(y)) for x, y in zip(a, b, strict=True)]
 
 
 def _int_expected(x: int, y: int) -> list[int]:
@@ -133,13 +135,6 @@ INT_COLUMNS = [
 ]
 
 
-@pytest.mark.parametrize(("column", "name"), list(enumerate(INT_COLUMNS)))
-def test_integer_instruction(int_results, column: int, name: str) -> None:
-    a, b, out = int_results
-    expected = [_int_expected(int(x), int(y))[column] for x, y in zip(a, b, strict=True)]
-    assert out[:, column].tolist() == expected, name
-
-
 def _float_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(12)
     scale = np.ldexp(1.0, rng.integers(-12, 12, size=(3, THREADS)))
@@ -151,11 +146,13 @@ def _float_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def float_results() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def float_results() -> tuple[np.ndarray, list[list[int]]]:
+    """Every thread's float_ops results, and their independent recomputation."""
     x, y, z = _float_inputs()
     out = np.zeros((THREADS, 32), dtype=np.uint32)
     run_ptx(kernel_text("alu.ptx"), "float_ops", 1, THREADS, [x, y, z, out])
-    return x, y, z, out
+    inputs = zip(x.tolist(), y.tolist(), z.tolist(), strict=True)
+    return out, [_float_expected(*values) for values in inputs]
 
 
 def _rounded(operation: Callable[..., Any], operands: tuple[float, ...], fmt: str) -> float:
@@ -258,11 +255,143 @@ FLOAT_COLUMNS = [
 ]
 
 
-@pytest.mark.parametrize(("column", "name"), list(enumerate(FLOAT_COLUMNS)))
-def test_float_instruction(float_results, column: int, name: str) -> None:
-    x, y, z, out = float_results
-    expected = [
-        _float_expected(float(a), float(b), float(c))[column]
-        for a, b, c in zip(x, y, z, strict=True)
+def _bit(value: int, index: int) -> int:
+    return (value >> index) & 1
+
+
+def _bfe(a: int, position: int, length: int, bits: int, signed: bool) -> int:
+    msb = bits - 1
+    position &= 0xFF
+    length &= 0xFF
+    sign = _bit(a, min(position + length - 1, msb)) if signed and length else 0
+    return sum(
+        (_bit(a, position + i) if i < length and position + i <= msb else sign) << i
+        for i in range(bits)
+    )
+
+
+def _bfi(a: int, b: int, position: int, length: int, bits: int) -> int:
+    position &= 0xFF
+    for i in range(length & 0xFF):
+        if position + i > bits - 1:
+            break
+        b = (b & ~(1 << (position + i))) | (_bit(a, i) << (position + i))
+    return b
+
+
+def _bfind(a: int, bits: int, signed: bool, shift_amount: bool = False) -> int:
+    if signed and _bit(a, bits - 1):
+        a = ~a & ((1 << bits) - 1)  # negative: the most significant 0 instead
+    found = next((i for i in range(bits - 1, -1, -1) if _bit(a, i)), None)
+    if found is None:
+        return MASK
+    return bits - 1 - found if shift_amount else found
+
+
+def _brev(a: int, bits: int) -> int:
+    return sum(_bit(a, i) << (bits - 1 - i) for i in range(bits))
+
+
+def _shf(a: int, b: int, count: int, left: bool, clamp: bool) -> int:
+    n = min(count, 32) if clamp else count & 31
+    joined = b << 32 | a
+    return ((joined << n) >> 32 if left else joined >> n) & MASK
+
+
+def _bits_expected(a: int, b: int, c: int, d: int) -> list[int]:
+    a32, b32 = a & MASK, b & MASK
+    return [
+        _bfe(a32, c, d, 32, False),
+        _bfe(a32, c, d, 32, True),
+        _bfe(a, c, d, 64, False),
+        _bfe(a, c, d, 64, True),
+        _bfi(a32, b32, c, d, 32),
+        _bfi(a, b, c, d, 64),
+        _bfind(a32, 32, False),
+        _bfind(a32, 32, True),
+        _bfind(a, 64, False, shift_amount=True),
+        _bfind(a, 64, True),
+        _brev(a32, 32),
+        _brev(a, 64),
+        _shf(a32, b32, c, left=True, clamp=True),
+        _shf(a32, b32, c, left=False, clamp=True),
+        _shf(a32, b32, c, left=True, clamp=False),
+        (c + abs(_signed(a32) - _signed(b32))) & MASK,
     ]
-    assert [hex(v) for v in out[:, column]] == [hex(v) for v in expected], name
+
+
+BIT_COLUMNS = [
+    "bfe.u32",
+    "bfe.s32",
+    "bfe.u64",
+    "bfe.s64",
+    "bfi.b32",
+    "bfi.b64",
+    "bfind.u32",
+    "bfind.s32",
+    "bfind.shiftamt.u64",
+    "bfind.s64",
+    "brev.b32",
+    "brev.b64",
+    "shf.l.clamp",
+    "shf.r.clamp",
+    "shf.l.wrap",
+    "sad.s32",
+]
+
+
+@pytest.fixture(scope="module")
+def bits_results() -> tuple[np.ndarray, list[list[int]]]:
+    """Every thread's bit_ops results, and their independent recomputation. Positions and
+    lengths cover fields that end past the top bit, zero lengths, and values >= 256 (only
+    their low byte counts); operands cover 0, -1 and single sign bits."""
+    rng = np.random.default_rng(13)
+    a = rng.integers(0, 2**64, size=THREADS, dtype=np.uint64)
+    b = rng.integers(0, 2**64, size=THREADS, dtype=np.uint64)
+    c = rng.integers(0, 70, size=THREADS).astype(np.uint32)
+    d = rng.integers(0, 70, size=THREADS).astype(np.uint32)
+    a[:6] = [0, 2**64 - 1, 2**63, 2**31, 1, 0x00000000FFFF0000]
+    c[:8] = [0, 31, 32, 33, 63, 64, 255, 256 + 5]
+    d[:8] = [0, 8, 1, 40, 64, 0, 3, 256 + 7]
+    out = np.zeros((THREADS, 16), dtype=np.uint64)
+    run_ptx(kernel_text("bits.ptx"), "bit_ops", 1, THREADS, [a, b, c, d, out])
+    inputs = zip(a.tolist(), b.tolist(), c.tolist(), d.tolist(), strict=True)
+    return out, [_bits_expected(*values) for values in inputs]
+
+
+@pytest.mark.parametrize(
+    ("kind", "column", "name"),
+    [("int", column, name) for column, name in enumerate(INT_COLUMNS)]
+    + [("float", column, name) for column, name in enumerate(FLOAT_COLUMNS)]
+    + [("bits", column, name) for column, name in enumerate(BIT_COLUMNS)],
+)
+def test_instruction(request: pytest.FixtureRequest, kind: str, column: int, name: str) -> None:
+    """Column `column` of every thread's results (int_ops or float_ops of alu.ptx, bit_ops
+    of bits.ptx) equals the independent recomputation from that thread's inputs."""
+    out, expected = request.getfixturevalue(f"{kind}_results")
+    assert [hex(v) for v in out[:, column].tolist()] == [hex(row[column]) for row in expected], name
+
+
+def test_vote_sync() -> None:
+    """Four warps chosen so that each vote mode is both true and false in some warp."""
+    rng = np.random.default_rng(14)
+    x = np.concatenate(
+        [
+            rng.integers(1, 50, 32),  # uni, all; not any
+            np.r_[0, rng.integers(0, 200, 31)],  # a zero: not all
+            rng.integers(50, 300, 32),  # uni (all !p false), any
+            rng.integers(0, 2**32, 32, dtype=np.uint64),
+        ]
+    ).astype(np.uint32)
+    out = np.zeros((128, 4), dtype=np.uint32)
+    run_ptx(kernel_text("warp_shuffle.ptx"), "votes", 1, 128, [x, out])
+    for warp in range(4):
+        values = x[32 * warp : 32 * warp + 32].tolist()
+        low = [v < 50 for v in values]
+        expected = [
+            sum(1 << lane for lane, v in enumerate(values) if v % 2),
+            int(all(v != 0 for v in values)),
+            int(any(v > 100 for v in values)),
+            int(all(low) or not any(low)),
+        ]
+        assert out[32 * warp : 32 * warp + 32].tolist() == [expected] * 32, f"warp {warp}"

@@ -111,3 +111,14 @@ def test_fma_f64_rounds_once() -> None:
     for x, y, z, r in zip(a, b, c, result, strict=True):
         exact = Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))
         assert r == float(exact)
+
+
+def test_fma_f64_of_scalars() -> None:
+    """fma.rn.f64 with three immediates reaches fma_f64 with 0-d operands; the rational
+    fallback (here: a product beyond 2**900) must handle them too."""
+    assert fma_f64(np.float64(3.0), np.float64(1 / 3), np.float64(-1.0)).tolist() == [
+        float(Fraction(3) * Fraction(1 / 3) - 1)
+    ]
+    assert fma_f64(np.float64(1e300), np.float64(1e7), np.float64(-1e307)).tolist() == [
+        float(Fraction(1e300) * Fraction(1e7) - Fraction(1e307))
+    ]

@@ -137,7 +137,14 @@ def test_literals_and_negated_guards() -> None:
         ("frobnicate.u32 %r0, %r0;", r"line 6: unsupported instruction 'frobnicate.u32'"),
         ("add.wobbly.u32 %r0, %r0, 1;", r"line 6: add.wobbly.u32: unsupported modifier '.wobbly'"),
         ("mov.u32 %r0, %r0, %r1;", r"line 6: mov.u32: expected 2 operands, got 3"),
-        (".local .u32 spill[4];", r"line 6: .local variables are not supported"),
+        (".reg .v2 .b32 %v;", r"line 6: vector registers \(\.reg \.v2/\.v4\) are not supported"),
+        ("{ .reg .b32 t; .reg .b32 t; }", r"line 6: register 't' declared twice"),
+        ("{ .reg .b32 t; } mov.u32 %r0, t;", r"line 6: mov.u32: unknown symbol 't'"),
+        (
+            "{ .reg .pred p; setp.ltu.u32 p, %r0, 1; }",
+            r"line 6: setp.ltu.u32: comparison .ltu does not apply to .u32",
+        ),
+        ("ld.global.v4.u64 {%r0, %r0, %r0, %r0}, [0];", r"line 6: .*vector accesses are at most"),
     ],
 )
 def test_malformed_text_names_the_line(body: str, message: str) -> None:
@@ -150,6 +157,22 @@ def test_malformed_text_names_the_line(body: str, message: str) -> None:
 }}"""
     with pytest.raises(PtxParseError, match=message):
         run_ptx(text, "k", 1, 32, [])
+
+
+def test_nested_blocks_scope_their_registers() -> None:
+    out = np.zeros(64, dtype=np.uint32)
+    run_ptx(kernel_text("features.ptx"), "scopes", 1, 64, [out])
+    np.testing.assert_array_equal(out, 4 * np.arange(64) + 3)
+    kernel = parse_ptx(kernel_text("features.ptx")).kernel("scopes")
+    assert {"t", "t'2", "u", "%r1'2", "p"} <= set(kernel.registers)
+
+
+def test_module_level_local_variables_are_refused() -> None:
+    text = kernel_text("vector_add.ptx").replace(
+        ".address_size 64", ".address_size 64\n.local .u32 spill[4];"
+    )
+    with pytest.raises(PtxParseError, match=r"line 5: \.local variables must be declared in a"):
+        parse_ptx(text)
 
 
 def test_unknown_kernel_name() -> None:

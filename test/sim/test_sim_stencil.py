@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sim_cases import (
     STENCIL,
-    compress_2to4,
+    compress,
     kernel_text,
     stencil_error_bound,
     stencil_launch,
@@ -89,7 +89,7 @@ def test_operands_are_2to4_and_decompress_to_the_staircase(stencil: Stencil) -> 
                 assert first < second  # ordered metadata
                 dense[row, 4 * chunk + first] = values[row, 2 * chunk]
                 dense[row, 4 * chunk + second] = values[row, 2 * chunk + 1]
-        compress_2to4(dense)  # raises unless 2:4
+        compress(dense, 4)  # raises unless 2:4
     # every output row uses each stencil point exactly once: coefficients sum per row
     total = ops.packed.astype(np.float64).sum(axis=(0, 2))
     np.testing.assert_allclose(total, sum(stencil.coefficients))

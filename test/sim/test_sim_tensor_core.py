@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from sim_cases import compress_2to4, quad_words, random_sparse
+from sim_cases import compress, quad_words, random_sparse
 
 from sparse_stencil.sim.tensor_core import (
     MmaShape,
@@ -69,7 +69,7 @@ def test_one_rounding_of_the_exact_sum() -> None:
         a = random_sparse(rng, 16, 16, 4, 2, False).astype(np.float16).astype(np.float64)
         b = rng.standard_normal((16, 8)).astype(np.float16).astype(np.float64)
         c = rng.standard_normal((16, 8)).astype(np.float16).astype(np.float32)
-        values, nibbles = compress_2to4(a)
+        values, nibbles = compress(a, 4)
         d = _unpack_d(mma(SHAPE, *_fragments(values, b, c), _metadata(nibbles, 0), 0))
         for m in range(16):
             for n in range(8):
@@ -85,7 +85,7 @@ def test_skipped_b_rows_are_never_read() -> None:
     b = np.ones((16, 8))
     b[2] = np.inf
     b[3] = -np.inf
-    values, nibbles = compress_2to4(a)
+    values, nibbles = compress(a, 4)
     d = _unpack_d(mma(SHAPE, *_fragments(values, b, np.zeros((16, 8))), _metadata(nibbles, 0)))
     np.testing.assert_array_equal(d, np.full((16, 8), 3.0))
 
@@ -96,7 +96,7 @@ def test_plain_sp_places_value_j_at_index_j() -> None:
     rng = np.random.default_rng(22)
     a = random_sparse(rng, 16, 16, 4, 2, True)
     b = rng.integers(-4, 5, size=(16, 8)).astype(np.float64)
-    values, nibbles = compress_2to4(a)
+    values, nibbles = compress(a, 4)
     swapped_values = values.reshape(16, 4, 2)[:, :, ::-1].reshape(16, 8)
     swapped_nibbles = (nibbles >> 2) | ((nibbles & 3) << 2)
     zero = np.zeros((16, 8))
