@@ -22,7 +22,7 @@ import numpy.typing as npt
 from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
-from sparse_stencil.layout.morphing import TiledGemm
+from sparse_stencil.layout.morphing import TiledGemm, check_grid
 
 
 def evaluate(
@@ -36,7 +36,7 @@ def evaluate(
         raise StencilError(f"steps must be >= 0, got {steps}")
     storage = storage_type(dtype)
     grid = storage.round(np.asarray(x, dtype=np.float64))
-    _check_grid(layout, grid.shape)
+    check_grid(layout.halo, grid.shape)
     operands = _operands(layout)
     for _ in range(steps):
         grid = storage.round(_step(layout, operands, grid))
@@ -100,16 +100,3 @@ def _tile_origins(
     ]
     mesh = np.meshgrid(*starts, indexing="ij")
     return np.stack([m.reshape(-1) for m in mesh], axis=1).astype(np.int64)
-
-
-def _check_grid(layout: TiledGemm | SparseGemm, shape: tuple[int, ...]) -> None:
-    if len(shape) != len(layout.tile):
-        raise StencilError(
-            f"grid of rank {len(shape)} {shape} does not match a rank-{len(layout.tile)} layout"
-        )
-    for axis, (n, band) in enumerate(zip(shape, layout.halo, strict=True)):
-        if n < 2 * band + 1:
-            raise StencilError(
-                f"grid {shape} is smaller than the layout's halo: axis {axis} has {n} "
-                f"points, it needs at least {2 * band + 1}"
-            )

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sparse_stencil.errors import StencilError
-from sparse_stencil.layout.morphing import TiledGemm
+from sparse_stencil.layout.morphing import TiledGemm, TileMaps
 from sparse_stencil.sparsity import Sparsity, compress, expand
 
 Strategy = Literal["best", "matching", "packing"]
@@ -49,6 +49,13 @@ PADDING = -1
 """The permutation entry of a padding slot: a zero column of A that gathers nothing."""
 
 _PACKING_RULES = ("fullest", "emptiest")
+
+_SEARCH_SWAPS = 1000
+"""Swap budget of one local search: log7x7 reaches its bound in about 70 swaps."""
+_TABU_SWAPS = 5
+"""A swapped slot rests for 5 to 9 swaps, so that the search does not undo its last moves."""
+_NOISE = 0.02
+"""Share of random swaps, which lead the search off a plateau."""
 
 
 @dataclass(frozen=True)
@@ -84,16 +91,10 @@ class Conversion:
 
 
 @dataclass(frozen=True, eq=False)
-class SparseGemm:
+class SparseGemm(TileMaps):
     """A tiled GEMM whose coefficient matrix is permuted along K and stored n:m compressed."""
 
     sparsity: Sparsity
-    tile: tuple[int, ...]
-    halo: tuple[int, ...]
-    outputs: npt.NDArray[np.int64]
-    """(m, d): row i writes the point at ``origin + outputs[i]``."""
-    inputs: npt.NDArray[np.int64]
-    """(K before, d): the columns of the morphed GEMM, as in :class:`TiledGemm`."""
     permutation: npt.NDArray[np.int64]
     """(K after,): slot j gathers ``inputs[permutation[j]]``, or nothing when it is -1."""
     values: npt.NDArray[np.float64]
@@ -184,6 +185,10 @@ def convert(
     ):
         candidates.append((_matching(columns, sparsity), "matching"))
     groups, method = min(candidates, key=lambda candidate: len(candidate[0]))
+    if strategy != "matching" and sparsity.kept == 2:
+        searched = _search(columns, groups, sparsity, bound)
+        if searched is not None:
+            groups, method = searched, "search"
     return Conversion(
         sparsity=sparsity,
         permutation=_slots(groups, sparsity),
@@ -280,6 +285,107 @@ def _pack(
     return [sorted(group) for group in members[:opened] if group]
 
 
+def _search(
+    columns: npt.NDArray[np.int64], groups: list[list[int]], sparsity: Sparsity, bound: int
+) -> list[list[int]] | None:
+    """`groups` in fewer chunks by local search, one MMA K step at a time, down to the bound.
+
+    None if the first step fails: a packing that misses the bound may be optimal (box3d3r's
+    704 is: an LP relaxation of its chunk patterns needs 173 chunks, 692 slots).
+    """
+    found: list[list[int]] | None = None
+    while True:
+        current = _round_up(len(found or groups) * sparsity.group, sparsity.mma_k)
+        chunks = (current - sparsity.mma_k) // sparsity.group
+        if chunks * sparsity.group < bound:
+            return found
+        better = _swap_into(columns, found or groups, chunks, sparsity)
+        if better is None:
+            return found
+        found = better
+
+
+def _swap_into(
+    columns: npt.NDArray[np.int64], groups: list[list[int]], chunks: int, sparsity: Sparsity
+) -> list[list[int]] | None:
+    """The columns of `groups` in `chunks` valid chunks, or None if the search fails.
+
+    Min-conflicts search with a tabu list: every chunk has `group` slots, free ones holding
+    a padding column with no non-zeros; the *excess* counts, over rows and chunks, the
+    non-zeros beyond `kept`. Each step takes a column on an over-full row and swaps it with
+    the slot of another chunk (a padding slot: a move) that lowers the excess most. The
+    random generator is seeded: the result depends on the input only.
+    """
+    rng = np.random.default_rng(0)
+    slots = _initial_slots(columns, groups, chunks, sparsity)
+    chunk = np.repeat(np.arange(chunks), sparsity.group)
+    bits = np.zeros((slots.size, _row_counts(columns).size), dtype=np.int64)
+    real = slots >= 0
+    bits[real] = _row_bits(columns[slots[real]], bits.shape[1])
+    load = np.zeros((chunks, bits.shape[1]), dtype=np.int64)
+    np.add.at(load, chunk, bits)
+    rested = np.zeros(slots.size, dtype=np.int64)
+    for step in range(_SEARCH_SWAPS):
+        over = load > sparsity.kept
+        if not over.any():
+            members = [sorted(c for c in slots[chunk == i].tolist() if c >= 0)
+                       for i in range(chunks)]
+            return [group for group in members if group]
+        culprit = int(rng.choice(np.flatnonzero((bits.astype(bool) & over[chunk]).any(axis=1))))
+        home = int(chunk[culprit])
+        gain = (
+            _excess(load[home] - bits[culprit] + bits, sparsity)
+            + _excess(load[chunk] - bits + bits[culprit], sparsity)
+            - _excess(load[home], sparsity)
+            - _excess(load[chunk], sparsity)
+        )
+        allowed = (chunk != home) & (rested <= step)
+        if not allowed.any():
+            continue
+        if rng.random() < _NOISE:
+            other = int(rng.choice(np.flatnonzero(allowed)))
+        else:
+            best = gain[allowed].min()
+            other = int(rng.choice(np.flatnonzero(allowed & (gain == best))))
+        load[home] += bits[other] - bits[culprit]
+        load[chunk[other]] += bits[culprit] - bits[other]
+        bits[[culprit, other]] = bits[[other, culprit]]
+        slots[[culprit, other]] = slots[[other, culprit]]
+        rested[[culprit, other]] = step + _TABU_SWAPS + rng.integers(0, _TABU_SWAPS, size=2)
+    return None
+
+
+def _initial_slots(
+    columns: npt.NDArray[np.int64], groups: list[list[int]], chunks: int, sparsity: Sparsity
+) -> npt.NDArray[np.int64]:
+    """The `chunks` fullest groups, each column of the others in the free slot that adds
+    the least excess; slot ``i * group + j`` is slot j of chunk i, -1 when free."""
+    ordered = sorted(groups, key=len, reverse=True)
+    slots = np.full((chunks, sparsity.group), PADDING, dtype=np.int64)
+    for i, group in enumerate(ordered[:chunks]):
+        slots[i, : len(group)] = group
+    width = _row_counts(columns).size
+    load = np.array([_row_bits(columns[row[row >= 0]], width).sum(axis=0) for row in slots])
+    for column in [c for group in ordered[chunks:] for c in group]:
+        bits = _row_bits(columns[[column]], width)[0]
+        free = (slots == PADDING).any(axis=1)  # some is: chunks * group >= bound >= columns
+        added = np.where(free, _excess(load + bits, sparsity), np.iinfo(np.int64).max)
+        target = int(np.argmin(added))
+        slots[target, int(np.argmax(slots[target] == PADDING))] = column
+        load[target] += bits
+    return slots.reshape(-1)
+
+
+def _excess(load: npt.NDArray[np.int64], sparsity: Sparsity) -> npt.NDArray[np.int64]:
+    """Per chunk (last axis: rows), the non-zeros beyond `kept` summed over its rows."""
+    return np.maximum(load - sparsity.kept, 0).sum(axis=-1)
+
+
+def _row_bits(masks: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]:
+    """(columns, width) 0/1: which rows each column has a non-zero in."""
+    return (masks[:, None] >> np.arange(width)) & 1
+
+
 def _matching(columns: npt.NDArray[np.int64], sparsity: Sparsity) -> list[list[int]]:
     """DESIGN.md's construction: maximum matching of compatible columns, pairs into chunks."""
     graph = nx.Graph()
@@ -320,9 +426,8 @@ def _isolated(columns: npt.NDArray[np.int64]) -> int:
 
 
 def _row_counts(columns: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    width = max(int(columns.max()).bit_length(), 1)
-    bits = (columns[:, None] >> np.arange(width)) & 1
-    return bits.sum(axis=0)
+    """Non-zeros per row, up to the highest row that has one."""
+    return _row_bits(columns, max(int(columns.max()).bit_length(), 1)).sum(axis=0)
 
 
 def _round_up(value: int, multiple: int) -> int:

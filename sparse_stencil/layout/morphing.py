@@ -34,14 +34,15 @@ import numpy as np
 import numpy.typing as npt
 
 from sparse_stencil.errors import StencilError
-from sparse_stencil.stencil import Stencil
+from sparse_stencil.stencil import MAX_RADIUS, Stencil
 
 MMA_M = 16
 """Rows of one tensor-core instruction: the most output points one tile can have."""
 
+
 @dataclass(frozen=True, eq=False)
-class TiledGemm:
-    """The tiled-GEMM form of a stencil: ``C = A @ B`` for one output tile per column of B."""
+class TileMaps:
+    """The scatter and gather maps of one output tile: what every form of its GEMM shares."""
 
     tile: tuple[int, ...]
     """Extents of the output tile per axis, outermost first; their product is at most 16."""
@@ -50,9 +51,7 @@ class TiledGemm:
     outputs: npt.NDArray[np.int64]
     """(m, d): row i writes the point at ``origin + outputs[i]``."""
     inputs: npt.NDArray[np.int64]
-    """(K, d): column k reads the point at ``origin + inputs[k]``."""
-    matrix: npt.NDArray[np.float64]
-    """(m, K): the coefficient matrix A (the instruction's rows m..15 are zero)."""
+    """(K, d): column k of the morphed GEMM reads the point at ``origin + inputs[k]``."""
 
     @property
     def dims(self) -> int:
@@ -63,6 +62,14 @@ class TiledGemm:
     def m(self) -> int:
         """Number of output points (rows of A)."""
         return int(self.outputs.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class TiledGemm(TileMaps):
+    """The tiled-GEMM form of a stencil: ``C = A @ B`` for one output tile per column of B."""
+
+    matrix: npt.NDArray[np.float64]
+    """(m, K): the coefficient matrix A (the instruction's rows m..15 are zero)."""
 
     @property
     def k(self) -> int:
@@ -109,8 +116,10 @@ class TiledGemm:
             )
         if len({tuple(row) for row in self.inputs.tolist()}) != self.k:
             raise StencilError("inputs must be distinct offsets")
-        if len(self.halo) != self.dims or any(h < 0 for h in self.halo):
-            raise StencilError(f"halo {list(self.halo)} must have {self.dims} entries >= 0")
+        if len(self.halo) != self.dims or not all(0 <= h <= MAX_RADIUS for h in self.halo):
+            raise StencilError(
+                f"halo {list(self.halo)} must have {self.dims} entries from 0 to {MAX_RADIUS}"
+            )
         stencil = self.stencil()
         for axis, (reach, band) in enumerate(zip(stencil.radii, self.halo, strict=True)):
             if reach > band:
@@ -180,6 +189,15 @@ def check_tile(tile: Sequence[int], dims: int) -> tuple[int, ...]:
             f"product is at most {MMA_M}"
         )
     return shape
+
+
+def check_grid(halo: Sequence[int], shape: Sequence[int]) -> tuple[int, ...]:
+    """`shape` as a tuple if a grid of that shape has an interior point under `halo`.
+
+    The rule of :meth:`Stencil.check_grid` for a stencil that reaches exactly the halo: a
+    layout keeps the reach of crushed zero coefficients, which its matrix no longer shows.
+    """
+    return Stencil({tuple(int(h) for h in halo): 0.0}).check_grid(shape)
 
 
 def _format_tile(tile: Sequence[int]) -> str:
