@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from strategies import stencils
 
 from sparse_stencil import Stencil, StencilError, catalog, reference
-from sparse_stencil.layout.evaluate import evaluate
+from sparse_stencil.layout.evaluate import agreement_bound, evaluate
 from sparse_stencil.layout.morphing import MMA_M, TiledGemm, check_tile, morph, tile_shapes
 from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.sparsity import ONE_TWO, TWO_FOUR
@@ -153,19 +153,34 @@ def test_the_morphed_gemm_computes_the_stencil(name: str) -> None:
 @settings(max_examples=40, deadline=None)
 @given(stencils(), st.data())
 def test_any_tile_of_any_stencil_computes_it(stencil: Stencil, data: st.DataObject) -> None:
-    """Random 1-3D stencils of radius 1-4 and a random tile; grids that tiles overhang."""
+    """Random 1-3D stencils of radius 1-4 and a random tile; grids that tiles overhang.
+
+    The strategy's half-integer coefficients on integer grids: bit for bit (module
+    docstring). Then arbitrary real coefficients on the same offsets (zeros and subnormals
+    included) on a real grid: within the evaluator's agreement bound.
+    """
     tile = data.draw(st.sampled_from(tile_shapes(stencil.dims)))
     gemm = morph(stencil, tile)
     gemm.check()
     shape = tuple(2 * r + 1 + data.draw(st.integers(0, 9)) for r in stencil.radii)
-    x = _grid(shape, data.draw(st.integers(0, 2**32 - 1)))
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    x = _grid(shape, seed)
     np.testing.assert_array_equal(evaluate(gemm, x, 1, "float16"),
                                   reference(stencil, x, 1, "float16"))
+    reals = data.draw(st.lists(st.floats(-100, 100), min_size=stencil.num_points,
+                               max_size=stencil.num_points))
+    arbitrary = Stencil(list(zip(stencil.offsets, reals, strict=True)))
+    gemm = morph(arbitrary, tile)
+    gemm.check()
+    x = np.random.default_rng(seed).uniform(-4, 4, size=shape)
+    got, expected = evaluate(gemm, x, 1, "float16"), reference(arbitrary, x, 1, "float16")
+    bound = agreement_bound(arbitrary, x, got, expected, "float16")
+    assert np.all((got == expected) | (np.abs(got - expected) <= bound))
 
 
 def test_the_evaluator_refuses_a_grid_smaller_than_the_halo() -> None:
     gemm = morph(_box(2, 2), (4, 4))
-    with pytest.raises(StencilError, match="axis 1 has 4 points, it needs at least 5"):
+    with pytest.raises(StencilError, match="axis 1 has 4 points, the stencil needs at least 5"):
         evaluate(gemm, np.zeros((8, 4)))
     with pytest.raises(StencilError, match="rank 1"):
         evaluate(gemm, np.zeros(8))

@@ -12,10 +12,12 @@ from xdsl.utils.exceptions import ParseError, PassFailedException, VerifyExcepti
 from sparse_stencil import Stencil, StencilError, catalog, reference
 from sparse_stencil.context import make_context
 from sparse_stencil.dialects import sparse_layout
+from sparse_stencil.dtypes import storage_type
+from sparse_stencil.frontend import LocatingParser
 from sparse_stencil.layout.evaluate import evaluate
 from sparse_stencil.layout.matching import convert_gemm
 from sparse_stencil.layout.morphing import morph
-from sparse_stencil.sparsity import ONE_TWO, TWO_FOUR
+from sparse_stencil.sparsity import ONE_TWO, TWO_FOUR, sparsity_of
 from sparse_stencil.universe import PASSES
 
 HEAT = Stencil({(-1,): 1.0, (0,): -2.0, (1,): 1.0})
@@ -96,11 +98,48 @@ def test_pass_errors_are_stencil_errors() -> None:
     module = HEAT.to_module((33,), "float16")
     with pytest.raises(StencilError, match="one positive extent per axis"):
         _lower(module, "morph-stencil-layout{tile=4,4}")
-    with pytest.raises(PassFailedException, match="several element types"):
+    with pytest.raises(PassFailedException, match="dtype=f32 disagrees with the f16 grid"):
         _lower(HEAT.to_module((33,), "float16"), "morph-stencil-layout{dtype=f32}")
-    with pytest.raises(StencilError, match="unknown strategy 'greedy'"):
+    with pytest.raises(StencilError, match=r"\{strategy=greedy\}: unknown strategy"):
         _lower(HEAT.to_module((33,), "float16"),
                "morph-stencil-layout,convert-structured-sparsity{strategy=greedy}")
+    with pytest.raises(StencilError, match=r"\{dtype=f64\}: unsupported dtype 'f64'"):
+        _lower(HEAT.to_module((33,), "float16"), "morph-stencil-layout{dtype=f64}")
+
+
+def test_pass_errors_name_the_source_location() -> None:
+    text = HEAT.to_mlir((33,), "float16")
+    module = LocatingParser(make_context(), text, "heat.mlir").parse_module()
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "lstencil.stencil" in row)
+    with pytest.raises(StencilError, match=rf"^heat.mlir:{line}:\d+: lstencil.stencil: tile"):
+        _lower(module, "morph-stencil-layout{tile=3,3}")
+
+
+def test_one_stencil_on_grids_of_every_type_gets_a_layout_per_rule() -> None:
+    """f16 and bf16 grids share a 2:4 layout, an f32 grid gets a 1:2 one; each apply then
+    computes the stencil in its own type (dyadic coefficients, integer grids: exact)."""
+    stencil = Stencil({(-1, 0): 0.25, (0, 0): -1.0, (0, 1): 0.5, (2, -1): 0.75})
+    shapes = {"float16": (9, 10), "bfloat16": (10, 9), "float32": (11, 8)}
+    grids = ", ".join(f"%{dtype}: !lstencil.grid<{'x'.join(map(str, shape))}x"
+                      f"{storage_type(dtype).mlir_name}>" for dtype, shape in shapes.items())
+    stencil_line = str(stencil.to_module()).splitlines()[1].strip()
+    applies = "\n".join(
+        f"%y_{dtype} = lstencil.apply %0 to %{dtype} steps 2 : "
+        f"!lstencil.grid<{'x'.join(map(str, shape))}x{storage_type(dtype).mlir_name}>"
+        for dtype, shape in shapes.items()
+    )
+    module = _parse(f"func.func @f({grids}) {{\n{stencil_line}\n{applies}\nfunc.return\n}}")
+    _lower(module, "morph-stencil-layout,convert-structured-sparsity")
+    layouts = [op for op in module.walk() if isinstance(op, sparse_layout.SparseGemmOp)]
+    assert [op.rule for op in layouts] == [TWO_FOUR, ONE_TWO]
+    for apply in [op for op in module.walk() if isinstance(op, sparse_layout.ApplyOp)]:
+        storage = apply.grid_type.storage
+        layout = apply.layout.owner
+        assert isinstance(layout, sparse_layout.SparseGemmOp)
+        assert layout.rule == sparsity_of(storage)
+        x = np.random.default_rng(3).integers(-3, 4, size=apply.grid_type.dims).astype(float)
+        np.testing.assert_array_equal(evaluate(layout.to_layout(), x, 2, storage),
+                                      reference(stencil, x, 2, storage))
 
 
 def _gemm_op(tile: tuple[int, ...] = (4,)) -> sparse_layout.GemmOp:
@@ -177,7 +216,7 @@ def test_apply_verifier_matches_rule_halo_and_rank() -> None:
     _parse(_applied(str(_sparse_op()), "!lstencil.grid<16xf16>"))
     with pytest.raises(VerifyException, match=r"a 2:4 layout cannot apply to .*needs 1:2"):
         _parse(_applied(str(_sparse_op()), "!lstencil.grid<16xf32>"))
-    with pytest.raises(VerifyException, match="axis 0 has 2 points, it needs at least 3"):
+    with pytest.raises(VerifyException, match="axis 0 has 2 points, the stencil needs at least 3"):
         _parse(_applied(str(_gemm_op()), "!lstencil.grid<2xf16>"))
     with pytest.raises(ParseError, match="layout<2>"):
         _parse(_applied(str(_gemm_op()), "!lstencil.grid<8x8xf16>"))

@@ -29,6 +29,7 @@ n:m sparse by construction) and that padding slots hold zeros.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
@@ -54,7 +55,7 @@ from sparse_stencil.dialects.lstencil import GridType
 from sparse_stencil.dialects.ranked_type import RankedType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
-from sparse_stencil.layout.morphing import MMA_M, TiledGemm
+from sparse_stencil.layout.morphing import MMA_M, TiledGemm, TileMaps, check_grid
 from sparse_stencil.sparsity import SPARSITIES, Sparsity, sparsity_of
 
 _T = TypeVar("_T")
@@ -103,25 +104,18 @@ class SparsityAttr(ParametrizedAttribute):
             )
 
 
-@irdl_op_definition
-class GemmOp(IRDLOperation):
-    """The morphed layout: a staircase coefficient matrix with its gather and scatter maps.
+class LayoutOp(IRDLOperation, ABC):
+    """What `gemm` and `sparse_gemm` share: the maps of one output tile, a layout result.
 
-    ``<m x K>`` restates the matrix size; `tile` is the output box (row-major rows), `halo`
-    the fixed boundary band, `outputs` the scatter map (one offset per row), `inputs` the
-    gather map (one offset per column), `matrix` A row by row.
-
-        %l = sparse_layout.gemm <2x4> tile [2] halo [1] outputs [[0], [1]]
-               inputs [[-1], [0], [1], [2]]
-               matrix [[1.0, -2.0, 1.0, 0.0], [0.0, 1.0, -2.0, 1.0]] : !sparse_layout.layout<1>
+    `tile` is the output box (its points are the rows, in row-major order), `halo` the fixed
+    boundary band, `outputs` the scatter map (one offset per row) and `inputs` the gather
+    map (one offset per column of the morphed matrix).
     """
 
-    name = "sparse_layout.gemm"
     tile = prop_def(DenseArrayBase.constr(i64))
     halo = prop_def(DenseArrayBase.constr(i64))
     outputs = prop_def(DenseArrayBase.constr(i64))
     inputs = prop_def(DenseArrayBase.constr(i64))
-    matrix = prop_def(DenseArrayBase.constr(f64))
     result = result_def(LayoutType)
     traits = traits_def(Pure())
 
@@ -131,13 +125,102 @@ class GemmOp(IRDLOperation):
         halo: Sequence[int],
         outputs: Sequence[Sequence[int]],
         inputs: Sequence[Sequence[int]],
-        matrix: Sequence[Sequence[float]],
+        properties: dict[str, Attribute],
     ) -> None:
         super().__init__(
-            properties=_map_properties(tile, halo, outputs, inputs)
-            | {"matrix": _floats(matrix)},
-            result_types=[LayoutType(len(tile))],
+            properties={
+                "tile": DenseArrayBase.from_list(i64, list(tile)),
+                "halo": DenseArrayBase.from_list(i64, list(halo)),
+                "outputs": DenseArrayBase.from_list(i64, [v for row in outputs for v in row]),
+                "inputs": DenseArrayBase.from_list(i64, [v for row in inputs for v in row]),
+            }
+            | properties,
+            result_types=[LayoutType(IntAttr(len(tile)))],
         )
+
+    @abstractmethod
+    def to_layout(self) -> TiledGemm | SparseGemm:
+        """The layout this op holds (unchecked: see :meth:`verify_`)."""
+
+    @abstractmethod
+    def _verify_sizes(self) -> None:
+        """Raise :class:`VerifyException` unless the flat arrays fit the maps."""
+
+    def verify_(self) -> None:
+        self._verify_maps()
+        self._verify_sizes()
+        try:
+            self.to_layout().check()
+        except StencilError as error:
+            raise VerifyException(str(error)) from error
+
+    @property
+    def rank(self) -> int:
+        """Rank of the grids the layout applies to."""
+        return cast(LayoutType, self.result.type).rank.data
+
+    @property
+    def rows(self) -> int:
+        """Output points of the tile: rows of the coefficient matrix."""
+        return len(self.outputs) // self.rank
+
+    def _maps(
+        self,
+    ) -> tuple[tuple[int, ...], tuple[int, ...], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        outputs = np.array(self.outputs.get_values(), dtype=np.int64).reshape(-1, self.rank)
+        inputs = np.array(self.inputs.get_values(), dtype=np.int64).reshape(-1, self.rank)
+        return self.tile.get_values(), self.halo.get_values(), outputs, inputs
+
+    def _verify_maps(self) -> None:
+        for name, array in (("tile", self.tile), ("halo", self.halo)):
+            if len(array) != self.rank:
+                raise VerifyException(
+                    f"{name} has {len(array)} entries, the layout rank is {self.rank}"
+                )
+        for name, array in (("outputs", self.outputs), ("inputs", self.inputs)):
+            if len(array) % self.rank:
+                raise VerifyException(
+                    f"{name} holds {len(array)} values, not offsets of rank {self.rank}"
+                )
+        if not 1 <= self.rows <= MMA_M:
+            raise VerifyException(f"a layout has 1 to {MMA_M} output rows, got {self.rows}")
+
+    @staticmethod
+    def _print_maps(printer: Printer, layout: TileMaps) -> None:
+        printer.print_string(f" tile {list(layout.tile)} halo {list(layout.halo)}")
+        printer.print_string(" outputs " + _format_rows(layout.outputs, str))
+        printer.print_string(" inputs " + _format_rows(layout.inputs, str))
+
+    def _print_tail(self, printer: Printer) -> None:
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.result.type)
+
+
+@irdl_op_definition
+class GemmOp(LayoutOp):
+    """The morphed layout: a staircase coefficient matrix with its gather and scatter maps.
+
+    ``<m x K>`` restates the matrix size; the maps are those of :class:`LayoutOp`, and
+    `matrix` holds A row by row.
+
+        %l = sparse_layout.gemm <2x4> tile [2] halo [1] outputs [[0], [1]]
+               inputs [[-1], [0], [1], [2]]
+               matrix [[1.0, -2.0, 1.0, 0.0], [0.0, 1.0, -2.0, 1.0]] : !sparse_layout.layout<1>
+    """
+
+    name = "sparse_layout.gemm"
+    matrix = prop_def(DenseArrayBase.constr(f64))
+
+    def __init__(
+        self,
+        tile: Sequence[int],
+        halo: Sequence[int],
+        outputs: Sequence[Sequence[int]],
+        inputs: Sequence[Sequence[int]],
+        matrix: Sequence[Sequence[float]],
+    ) -> None:
+        super().__init__(tile, halo, outputs, inputs, {"matrix": _floats(matrix)})
 
     @classmethod
     def from_layout(cls, gemm: TiledGemm) -> GemmOp:
@@ -147,19 +230,18 @@ class GemmOp(IRDLOperation):
 
     def to_layout(self) -> TiledGemm:
         """The :class:`TiledGemm` this op holds (unchecked: see :meth:`verify_`)."""
-        tile, halo, outputs, inputs = _maps(self)
+        tile, halo, outputs, inputs = self._maps()
         matrix = np.array(self.matrix.get_values(), dtype=np.float64)
         return TiledGemm(tile, halo, outputs, inputs,
                          matrix.reshape(outputs.shape[0], inputs.shape[0]))
 
-    def verify_(self) -> None:
-        _verify_maps(self)
-        _check_size(self.matrix, _rows(self) * _columns(self), "matrix entries")
-        _verify_layout(self.to_layout().check)
+    def _verify_sizes(self) -> None:
+        _check_size(self.matrix, self.rows * (len(self.inputs) // self.rank), "matrix entries")
 
     @classmethod
     def parse(cls, parser: Parser) -> GemmOp:
-        rows, columns = _parse_size(parser)
+        with parser.in_angle_brackets():
+            rows, columns = _parse_dims(parser)
         tile, halo, outputs, inputs = _parse_maps(parser)
         parser.parse_keyword("matrix")
         matrix = _parse_rows(parser, parser.parse_float)
@@ -171,13 +253,13 @@ class GemmOp(IRDLOperation):
     def print(self, printer: Printer) -> None:
         layout = self.to_layout()
         printer.print_string(f" <{layout.m}x{layout.k}>")
-        _print_maps(printer, layout.tile, layout.halo, layout.outputs, layout.inputs)
+        self._print_maps(printer, layout)
         printer.print_string(" matrix " + _format_rows(layout.matrix, _format_float))
-        _print_tail(printer, self)
+        self._print_tail(printer)
 
 
 @irdl_op_definition
-class SparseGemmOp(IRDLOperation):
+class SparseGemmOp(LayoutOp):
     """The converted layout: A permuted along K, padded, and stored n:m compressed.
 
     ``<m x K before -> m x K after>`` restates the sizes. Slot j of the converted matrix
@@ -194,15 +276,9 @@ class SparseGemmOp(IRDLOperation):
 
     name = "sparse_layout.sparse_gemm"
     sparsity = prop_def(SparsityAttr)
-    tile = prop_def(DenseArrayBase.constr(i64))
-    halo = prop_def(DenseArrayBase.constr(i64))
-    outputs = prop_def(DenseArrayBase.constr(i64))
-    inputs = prop_def(DenseArrayBase.constr(i64))
     permutation = prop_def(DenseArrayBase.constr(i64))
     values = prop_def(DenseArrayBase.constr(f64))
     metadata = prop_def(DenseArrayBase.constr(i8))
-    result = result_def(LayoutType)
-    traits = traits_def(Pure())
 
     def __init__(
         self,
@@ -215,16 +291,12 @@ class SparseGemmOp(IRDLOperation):
         values: Sequence[Sequence[float]],
         metadata: Sequence[Sequence[int]],
     ) -> None:
-        super().__init__(
-            properties=_map_properties(tile, halo, outputs, inputs)
-            | {
-                "sparsity": SparsityAttr(sparsity),
-                "permutation": DenseArrayBase.from_list(i64, list(permutation)),
-                "values": _floats(values),
-                "metadata": DenseArrayBase.from_list(i8, [v for row in metadata for v in row]),
-            },
-            result_types=[LayoutType(len(tile))],
-        )
+        super().__init__(tile, halo, outputs, inputs, {
+            "sparsity": SparsityAttr(sparsity),
+            "permutation": DenseArrayBase.from_list(i64, list(permutation)),
+            "values": _floats(values),
+            "metadata": DenseArrayBase.from_list(i8, [v for row in metadata for v in row]),
+        })
 
     @classmethod
     def from_layout(cls, sparse: SparseGemm) -> SparseGemmOp:
@@ -240,7 +312,7 @@ class SparseGemmOp(IRDLOperation):
 
     def to_layout(self) -> SparseGemm:
         """The :class:`SparseGemm` this op holds (unchecked: see :meth:`verify_`)."""
-        tile, halo, outputs, inputs = _maps(self)
+        tile, halo, outputs, inputs = self._maps()
         rows, chunks = outputs.shape[0], self._chunks()
         values = np.array(self.values.get_values(), dtype=np.float64)
         metadata = np.array(self.metadata.get_values(), dtype=np.int64) & 0xFF
@@ -255,17 +327,15 @@ class SparseGemmOp(IRDLOperation):
             metadata=metadata.astype(np.uint8).reshape(rows, chunks),
         )
 
-    def verify_(self) -> None:
-        _verify_maps(self)
-        rows, chunks, rule = _rows(self), self._chunks(), self.rule
+    def _verify_sizes(self) -> None:
+        rule = self.rule
         if len(self.permutation) % rule.group:
             raise VerifyException(
                 f"the permutation has {len(self.permutation)} slots, not a "
                 f"multiple of the chunk width {rule.group}"
             )
-        _check_size(self.values, rows * chunks * rule.kept, "values")
-        _check_size(self.metadata, rows * chunks, "metadata nibbles")
-        _verify_layout(self.to_layout().check)
+        _check_size(self.values, self.rows * self._chunks() * rule.kept, "values")
+        _check_size(self.metadata, self.rows * self._chunks(), "metadata nibbles")
 
     def _chunks(self) -> int:
         return len(self.permutation) // self.rule.group
@@ -296,15 +366,14 @@ class SparseGemmOp(IRDLOperation):
         layout = self.to_layout()
         printer.print_string(f" <{layout.sparsity.name}>")
         printer.print_string(
-            f" <{layout.outputs.shape[0]}x{layout.k_before} -> "
-            f"{layout.outputs.shape[0]}x{layout.k_after}>"
+            f" <{layout.m}x{layout.k_before} -> {layout.m}x{layout.k_after}>"
         )
-        _print_maps(printer, layout.tile, layout.halo, layout.outputs, layout.inputs)
+        self._print_maps(printer, layout)
         slots = ", ".join("pad" if s < 0 else str(s) for s in layout.permutation.tolist())
         printer.print_string(f" permutation [{slots}]")
         printer.print_string(" values " + _format_rows(layout.values, _format_float))
         printer.print_string(" metadata " + _format_rows(layout.metadata, hex))
-        _print_tail(printer, self)
+        self._print_tail(printer)
 
 
 @irdl_op_definition
@@ -350,8 +419,11 @@ class ApplyOp(IRDLOperation):
                 f"a rank-{rank} layout cannot apply to the rank-{len(grid.dims)} grid {grid}"
             )
         definition = self.layout.owner
-        if isinstance(definition, GemmOp | SparseGemmOp):
-            _verify_grid(_halo(definition), grid)
+        if isinstance(definition, LayoutOp):
+            try:
+                check_grid(definition.halo.get_values(), grid.dims)
+            except StencilError as error:
+                raise VerifyException(str(error)) from error
         if isinstance(definition, SparseGemmOp):
             expected = sparsity_of(grid.storage)
             if definition.rule != expected:
@@ -373,7 +445,7 @@ class ApplyOp(IRDLOperation):
         if not isinstance(grid_type, GridType):
             parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
         op = cls(
-            parser.resolve_operand(layout, LayoutType(len(grid_type.dims))),
+            parser.resolve_operand(layout, LayoutType(IntAttr(len(grid_type.dims)))),
             parser.resolve_operand(grid, grid_type),
             steps,
         )
@@ -396,90 +468,13 @@ SparseLayout = Dialect(
 )
 
 
-def _map_properties(
-    tile: Sequence[int],
-    halo: Sequence[int],
-    outputs: Sequence[Sequence[int]],
-    inputs: Sequence[Sequence[int]],
-) -> dict[str, Attribute]:
-    return {
-        "tile": DenseArrayBase.from_list(i64, list(tile)),
-        "halo": DenseArrayBase.from_list(i64, list(halo)),
-        "outputs": DenseArrayBase.from_list(i64, [v for row in outputs for v in row]),
-        "inputs": DenseArrayBase.from_list(i64, [v for row in inputs for v in row]),
-    }
-
-
 def _floats(rows: Sequence[Sequence[float]]) -> DenseArrayBase:
     return DenseArrayBase.from_list(f64, [float(v) for row in rows for v in row])
-
-
-def _rank(op: GemmOp | SparseGemmOp) -> int:
-    return cast(LayoutType, op.result.type).rank.data
-
-
-def _rows(op: GemmOp | SparseGemmOp) -> int:
-    return len(op.outputs) // _rank(op)
-
-
-def _columns(op: GemmOp | SparseGemmOp) -> int:
-    return len(op.inputs) // _rank(op)
-
-
-def _halo(op: GemmOp | SparseGemmOp) -> tuple[int, ...]:
-    return op.halo.get_values()
-
-
-def _maps(
-    op: GemmOp | SparseGemmOp,
-) -> tuple[tuple[int, ...], tuple[int, ...], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    rank = _rank(op)
-    tile = op.tile.get_values()
-    outputs = np.array(op.outputs.get_values(), dtype=np.int64).reshape(-1, rank)
-    inputs = np.array(op.inputs.get_values(), dtype=np.int64).reshape(-1, rank)
-    return tile, _halo(op), outputs, inputs
-
-
-def _verify_maps(op: GemmOp | SparseGemmOp) -> None:
-    rank = _rank(op)
-    for name, array in (("tile", op.tile), ("halo", op.halo)):
-        if len(array) != rank:
-            raise VerifyException(
-                f"{name} has {len(array)} entries, the layout rank is {rank}"
-            )
-    for name, array in (("outputs", op.outputs), ("inputs", op.inputs)):
-        if len(array) % rank:
-            raise VerifyException(
-                f"{name} holds {len(array)} values, not offsets of rank {rank}"
-            )
-    if not 1 <= _rows(op) <= MMA_M:
-        raise VerifyException(f"a layout has 1 to {MMA_M} output rows, got {_rows(op)}")
 
 
 def _check_size(array: DenseArrayBase, expected: int, what: str) -> None:
     if len(array) != expected:
         raise VerifyException(f"expected {expected} {what}, got {len(array)}")
-
-
-def _verify_layout(check: Callable[[], None]) -> None:
-    try:
-        check()
-    except StencilError as error:
-        raise VerifyException(str(error)) from error
-
-
-def _verify_grid(halo: Sequence[int], grid: GridType) -> None:
-    for axis, (n, band) in enumerate(zip(grid.dims, halo, strict=True)):
-        if n < 2 * band + 1:
-            raise VerifyException(
-                f"grid {grid} is smaller than the layout's halo: axis {axis} has {n} points, "
-                f"it needs at least {2 * band + 1}"
-            )
-
-
-def _parse_size(parser: Parser) -> tuple[int, int]:
-    with parser.in_angle_brackets():
-        return _parse_dims(parser)
 
 
 def _parse_dims(parser: Parser) -> tuple[int, int]:
@@ -548,30 +543,12 @@ def _check_parsed_size(
         parser.raise_error(f"rows of different lengths {sorted(widths)}")
 
 
-def _parse_tail(parser: Parser, op: GemmOp | SparseGemmOp) -> None:
+def _parse_tail(parser: Parser, op: LayoutOp) -> None:
     op.attributes.update(parser.parse_optional_attr_dict())
     parser.parse_punctuation(":")
     layout_type = parser.parse_type()
     if layout_type != op.result.type:
         parser.raise_error(f"expected result type {op.result.type}, got {layout_type}")
-
-
-def _print_maps(
-    printer: Printer,
-    tile: Sequence[int],
-    halo: Sequence[int],
-    outputs: npt.NDArray[np.int64],
-    inputs: npt.NDArray[np.int64],
-) -> None:
-    printer.print_string(f" tile {list(tile)} halo {list(halo)}")
-    printer.print_string(" outputs " + _format_rows(outputs, str))
-    printer.print_string(" inputs " + _format_rows(inputs, str))
-
-
-def _print_tail(printer: Printer, op: GemmOp | SparseGemmOp) -> None:
-    printer.print_op_attributes(op.attributes)
-    printer.print_string(" : ")
-    printer.print_attribute(op.result.type)
 
 
 def _format_rows(rows: npt.NDArray[np.generic], item: Callable[[int], str]) -> str:

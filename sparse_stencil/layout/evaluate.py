@@ -8,10 +8,24 @@ beyond the grid and their outputs outside the interior are dropped: that is the 
 waste that redundancy figures leave out. So a test that compares it with
 :func:`sparse_stencil.reference` proves that morphing and conversion kept the stencil.
 
-Numerics match the reference: inputs rounded to the storage type, products and sums in
-float64 with the exact coefficients, one rounding to the storage type per step. A is
-multiplied densely, so an inf or NaN anywhere in a tile's inputs reaches all its outputs;
-the tests use finite grids (the GPU multiplies only the kept entries, see the PTX simulator).
+Numerics follow the reference's rule: inputs rounded to the storage type, each output a
+float64 sum of the products of the exact coefficients with those inputs, rounded once to
+the storage type per step. Only the order of the float64 sum differs (the reference adds
+offset by offset, the matrix product as numpy's BLAS pleases), so the two agree:
+
+- bit for bit whenever every product and partial sum is exact in float64, e.g. integer
+  grids with coefficients k / 2^j of few bits (the tests compare those over several steps);
+- otherwise, after one step, within :func:`agreement_bound`, per point
+  ``2 (gamma_n S + n 2^-1075) + max(spacing)`` for n non-zero terms: S = sum |c x|, and
+  gamma_n = n u / (1 - n u) with u = 2^-53 bounds the error of a float64 sum in any order
+  (Higham, *Accuracy and Stability of Numerical Algorithms*, 3.1; the 2^-1075 covers
+  products that underflow), doubled for the two sums; rounding to nearest then moves each
+  result by at most half the storage spacing at its rounded magnitude, so the larger
+  spacing of the two results is added.
+
+A is multiplied densely, so an inf or NaN anywhere in a tile's inputs reaches all its
+outputs; the tests use finite grids (the GPU multiplies only the kept entries, see the PTX
+simulator).
 """
 
 from __future__ import annotations
@@ -23,6 +37,8 @@ from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import TiledGemm, check_grid
+from sparse_stencil.reference import apply_once
+from sparse_stencil.stencil import Stencil
 
 
 def evaluate(
@@ -100,3 +116,33 @@ def _tile_origins(
     ]
     mesh = np.meshgrid(*starts, indexing="ij")
     return np.stack([m.reshape(-1) for m in mesh], axis=1).astype(np.int64)
+
+
+def agreement_bound(
+    stencil: Stencil,
+    x: npt.ArrayLike,
+    got: npt.NDArray[np.float64],
+    expected: npt.NDArray[np.float64],
+    dtype: str | StorageType = "float16",
+) -> npt.NDArray[np.float64]:
+    """Per point, how far one step of :func:`evaluate` may be from one of the reference.
+
+    `got` and `expected` are the two results on the grid `x` (the bound takes the larger
+    storage spacing of the two). See the module docstring for the derivation; S is itself
+    computed in float64, from below, so it is divided by ``1 - gamma_n``.
+    """
+    storage = storage_type(dtype)
+    n = sum(1 for c in stencil.coefficients if c != 0)
+    gamma = n * 2.0**-53 / (1 - n * 2.0**-53)
+    absolute = Stencil(
+        [(o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True)]
+    )
+    magnitude = apply_once(absolute, np.abs(storage.round(np.asarray(x, dtype=np.float64))))
+    sums = 2 * (gamma * magnitude / (1 - gamma) + n * 2.0**-1075)
+    return sums + np.maximum(_spacing(got, storage), _spacing(expected, storage))
+
+
+def _spacing(values: npt.NDArray[np.float64], storage: StorageType) -> npt.NDArray[np.float64]:
+    """Gap between each stored value's magnitude and the next larger stored number."""
+    normal = np.ldexp(1.0, np.frexp(np.abs(values))[1] - storage.significand_bits)
+    return np.where(values == 0, storage.quantum_floor, np.maximum(normal, storage.quantum_floor))

@@ -118,7 +118,8 @@ class TiledGemm(TileMaps):
             raise StencilError("inputs must be distinct offsets")
         if len(self.halo) != self.dims or not all(0 <= h <= MAX_RADIUS for h in self.halo):
             raise StencilError(
-                f"halo {list(self.halo)} must have {self.dims} entries from 0 to {MAX_RADIUS}"
+                f"halo {list(self.halo)} must give one width from 0 to {MAX_RADIUS} per axis "
+                f"({self.dims})"
             )
         stencil = self.stencil()
         for axis, (reach, band) in enumerate(zip(stencil.radii, self.halo, strict=True)):

@@ -46,9 +46,9 @@ class LayoutStatistics:
     padded_bound: int
     """Lower bound on `k_after` for this tile (padded to the MMA's K)."""
     method: str
-    """The conversion that won: ``matching`` or ``packing``."""
+    """The conversion that won: ``matching``, ``packing`` or ``search``."""
     conversion_seconds: float
-    """Wall time of the chosen tile's conversion (the matching and packing)."""
+    """Wall time of the chosen tile's conversion (packing, matching and search)."""
     search_seconds: float
     """Wall time of the whole tile search, conversions included."""
     tiles_converted: int

@@ -5,13 +5,15 @@ gather map) and, where no valid grouping exists, padded with zero columns, so th
 chunk of every row holds at most 2 of 4 (f16, bf16) or 1 of 2 (tf32) non-zeros; K after is
 padded to the `mma.sp` K (16, or 8 for tf32). The matrix is then stored compressed: kept
 values and metadata nibbles. The rule comes from the element type of the grids the layout
-is applied to; `dtype` states it for a layout applied to no grid and must agree otherwise.
+is applied to (a layout applied to grids of both kinds is converted once per rule); `dtype`
+states it for a layout applied to no grid and must agree otherwise.
 
-The grouping (:mod:`sparse_stencil.layout.matching`) is the better of DESIGN.md's maximum
-matching of compatible columns (networkx) and a bit-mask packing that also fills a chunk
-with columns that pairs cannot hold; ``strategy=matching`` or ``strategy=packing`` forces
-one. Each op reports its K before and after in its ``<m x K -> m x K>`` header, and the pass
-records the lower bound on K after (padded to the MMA's K) as ``{lower_bound = ...}``.
+The grouping (:mod:`sparse_stencil.layout.matching`) is the best of DESIGN.md's maximum
+matching of compatible columns (networkx), a bit-mask packing that also fills a chunk with
+columns that pairs cannot hold, and a local search that saves K steps where both miss the
+lower bound; ``strategy=matching`` or ``strategy=packing`` forces one construction. Each op
+reports its K before and after in its ``<m x K -> m x K>`` header, and the pass records the
+lower bound on K after (padded to the MMA's K) as ``{lower_bound = ...}``.
 
     %l = sparse_layout.gemm <14x16> tile [14] halo [1] ... : !sparse_layout.layout<1>
 
@@ -32,13 +34,16 @@ from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.dialects.builtin import IntegerAttr, i64
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 
 from sparse_stencil.dialects import sparse_layout
-from sparse_stencil.errors import StencilError
+from sparse_stencil.dtypes import StorageType
 from sparse_stencil.layout.matching import STRATEGIES, Strategy, convert, sparsify
-from sparse_stencil.passes.morph_stencil_layout import LayoutPassError, applied_storage
-from sparse_stencil.sparsity import sparsity_of
+from sparse_stencil.passes.morph_stencil_layout import (
+    LayoutPassError,
+    applies_by_rule,
+    option_storage,
+)
 
 
 @dataclass(frozen=True)
@@ -55,18 +60,21 @@ class ConvertStructuredSparsityPass(ModulePass):
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         if self.strategy not in STRATEGIES:
             raise LayoutPassError(
-                f"unknown strategy '{self.strategy}': expected one of {', '.join(STRATEGIES)}"
+                f"{self.name}{{strategy={self.strategy}}}: unknown strategy: expected one of "
+                f"{', '.join(STRATEGIES)}"
             )
+        stated = option_storage(self.name, self.dtype)
         for gemm_op in [o for o in op.walk() if isinstance(o, sparse_layout.GemmOp)]:
-            self._convert(gemm_op)
+            self._convert(gemm_op, stated)
 
-    def _convert(self, gemm_op: sparse_layout.GemmOp) -> None:
-        sparsity = sparsity_of(applied_storage(gemm_op.result, self.dtype, gemm_op))
+    def _convert(self, gemm_op: sparse_layout.GemmOp, stated: StorageType | None) -> None:
+        groups = applies_by_rule(gemm_op, sparse_layout.ApplyOp, stated)
         gemm = gemm_op.to_layout()
-        try:
+        for sparsity, applies in groups.items():
             conversion = convert(gemm.row_masks(), sparsity, cast(Strategy, self.strategy))
-        except StencilError as error:
-            raise LayoutPassError(f"{gemm_op.name}: {error}") from error
-        sparse = sparse_layout.SparseGemmOp.from_layout(sparsify(gemm, conversion))
-        sparse.attributes["lower_bound"] = IntegerAttr(conversion.padded_bound, i64)
-        Rewriter.replace_op(gemm_op, sparse)
+            sparse = sparse_layout.SparseGemmOp.from_layout(sparsify(gemm, conversion))
+            sparse.attributes["lower_bound"] = IntegerAttr(conversion.padded_bound, i64)
+            Rewriter.insert_op(sparse, InsertPoint.before(gemm_op))
+            for user in applies:
+                user.operands[0] = sparse.result
+        Rewriter.erase_op(gemm_op)

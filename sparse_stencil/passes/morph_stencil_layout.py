@@ -5,8 +5,9 @@ and crushed into a staircase coefficient matrix for an output tile of at most 16
 By default every tile is tried and the one whose structured-sparse form issues the fewest
 MACs per output wins (:mod:`sparse_stencil.layout.search`); ``tile=8,2`` forces one. The
 n:m rule that the search converts for comes from the element type of the grids the stencil
-is applied to (2:4 for f16 and bf16, 1:2 for f32 computed as tf32); `dtype` states it for a
-stencil applied to no grid (f16 if not given) and must agree with the grids otherwise.
+is applied to (2:4 for f16 and bf16, 1:2 for f32 computed as tf32): a stencil applied to
+grids of both kinds gets one layout per rule. `dtype` states the type for a stencil applied
+to no grid (f16 if not given) and must agree with the grids otherwise.
 
     %s = lstencil.stencil [[-1] = 1.0, [0] = -2.0, [1] = 1.0] : !lstencil.stencil<1>
     %y = lstencil.apply %s to %x steps 4 : !lstencil.grid<128xf16>
@@ -22,53 +23,97 @@ becomes, with ``morph-stencil-layout``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects.builtin import FileLineColLoc
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.diagnostic import Diagnostic
 from xdsl.utils.exceptions import PassFailedException
 
 from sparse_stencil.dialects import lstencil, sparse_layout
 from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.search import choose_layout
-from sparse_stencil.sparsity import sparsity_of
+from sparse_stencil.sparsity import SPARSITIES, Sparsity, sparsity_of
+
+Apply = lstencil.ApplyOp | sparse_layout.ApplyOp
 
 
 class LayoutPassError(StencilError, PassFailedException):
-    """A stencil or layout that a layout pass cannot lower, with the offending op."""
+    """A stencil, layout or option that a layout pass cannot lower.
 
-
-def applied_storage(
-    value: SSAValue, dtype: str | None, operation: Operation
-) -> StorageType:
-    """The storage type of the grids `value` is applied to, checked against `dtype`.
-
-    Raises :class:`LayoutPassError` if the grids disagree with each other or with `dtype`;
-    a value applied to no grid takes `dtype`, or f16 when that is None too.
+    One line for users; about an op, it begins with the op's source location when the
+    parser recorded one (``file:line:column: op: reason``). It is an xDSL diagnostic too,
+    which ``--verify-diagnostics`` prints.
     """
-    stated = storage_type(dtype) if dtype is not None else None
-    found = {
-        use.operation.grid_type.storage
-        for use in value.uses
-        if isinstance(use.operation, lstencil.ApplyOp | sparse_layout.ApplyOp)
-    }
-    if stated is not None:
-        found.add(stated)
-    if len(found) > 1:
-        names = ", ".join(sorted(s.name for s in found))
-        raise LayoutPassError(
-            f"{operation.name} is used with several element types ({names}); "
-            "one layout serves one type"
+
+    def __init__(self, reason: str, op: Operation | None = None) -> None:
+        if op is None:
+            super().__init__(reason)
+            return
+        location = op.location
+        where = (
+            f"{location.filename.data}:{location.line.data}:{location.column.data}: "
+            if isinstance(location, FileLineColLoc)
+            else ""
         )
-    return found.pop() if found else storage_type("float16")
+        super().__init__(f"{where}{op.name}: {reason}")
+
+
+def refuse(op: Operation, reason: str) -> NoReturn:
+    """Raise a :class:`LayoutPassError` at `op`, with `reason` marked under it in the IR.
+
+    The note is what ``--verify-diagnostics`` prints, and names the op line in CLI errors.
+    """
+    diagnostic = Diagnostic()
+    diagnostic.add_message(op, reason)
+    diagnostic.raise_exception(op, LayoutPassError(reason, op))
+
+
+def option_storage(pass_name: str, dtype: str | None) -> StorageType | None:
+    """The storage type the `dtype` option names, or None if it is not given."""
+    if dtype is None:
+        return None
+    try:
+        return storage_type(dtype)
+    except StencilError as error:
+        raise LayoutPassError(f"{pass_name}{{dtype={dtype}}}: {error}") from error
+
+
+def applies_by_rule(
+    op: lstencil.StencilOp | sparse_layout.GemmOp,
+    kind: type[lstencil.ApplyOp] | type[sparse_layout.ApplyOp],
+    stated: StorageType | None,
+) -> dict[Sparsity, list[Apply]]:
+    """The `kind` applies of `op`'s result, grouped by the n:m rule of their element type.
+
+    Refuses a use that is not such an apply, and a grid whose element type is not the
+    `stated` one. The groups come in a fixed order (2:4, then 1:2), whatever the
+    order of the uses; a value applied to no grid gets one empty group: the rule of
+    `stated`, or of f16 when that is None too.
+    """
+    groups: dict[Sparsity, list[Apply]] = {}
+    for use in op.result.uses:
+        user = use.operation
+        if not isinstance(user, kind):
+            refuse(op, f"its result is used by {user.name}; only {kind.name} can take a layout")
+        storage = user.grid_type.storage
+        if stated is not None and storage != stated:
+            refuse(op, f"dtype={stated.mlir_name} disagrees with the {storage.mlir_name} "
+                   "grid it is applied to")
+        groups.setdefault(sparsity_of(storage), []).append(user)
+    if not groups:
+        return {sparsity_of(stated or storage_type("float16")): []}
+    return {rule: groups[rule] for rule in SPARSITIES.values() if rule in groups}
 
 
 @dataclass(frozen=True)
 class MorphStencilLayoutPass(ModulePass):
-    """Replaces each `lstencil.stencil` and its applies by a `sparse_layout.gemm` layout."""
+    """Replaces each `lstencil.stencil` and its applies by `sparse_layout.gemm` layouts."""
 
     name = "morph-stencil-layout"
 
@@ -78,25 +123,22 @@ class MorphStencilLayoutPass(ModulePass):
     """Element type to lay out for (f16, bf16, f32); by default that of the applied grids."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        stated = option_storage(self.name, self.dtype)
         for stencil_op in [o for o in op.walk() if isinstance(o, lstencil.StencilOp)]:
-            self._morph(stencil_op)
+            self._morph(stencil_op, stated)
 
-    def _morph(self, stencil_op: lstencil.StencilOp) -> None:
-        storage = applied_storage(stencil_op.result, self.dtype, stencil_op)
-        try:
-            choice = choose_layout(stencil_op.to_stencil(), sparsity_of(storage), self.tile)
-        except StencilError as error:
-            raise LayoutPassError(f"{stencil_op.name}: {error}") from error
-        gemm = sparse_layout.GemmOp.from_layout(choice.gemm)
-        Rewriter.insert_op(gemm, InsertPoint.before(stencil_op))
-        for use in list(stencil_op.result.uses):
-            user = use.operation
-            if not isinstance(user, lstencil.ApplyOp):
-                raise LayoutPassError(
-                    f"{stencil_op.name} is used by {user.name}; only lstencil.apply can "
-                    "take its layout"
+    def _morph(self, stencil_op: lstencil.StencilOp, stated: StorageType | None) -> None:
+        groups = applies_by_rule(stencil_op, lstencil.ApplyOp, stated)
+        stencil = stencil_op.to_stencil()
+        for sparsity, applies in groups.items():
+            try:
+                choice = choose_layout(stencil, sparsity, self.tile)
+            except StencilError as error:
+                refuse(stencil_op, str(error))
+            gemm = sparse_layout.GemmOp.from_layout(choice.gemm)
+            Rewriter.insert_op(gemm, InsertPoint.before(stencil_op))
+            for user in applies:
+                Rewriter.replace_op(
+                    user, sparse_layout.ApplyOp(gemm.result, user.input, user.steps.data)
                 )
-            Rewriter.replace_op(
-                user, sparse_layout.ApplyOp(gemm.result, user.input, user.steps.data)
-            )
         Rewriter.erase_op(stencil_op)

@@ -11,6 +11,12 @@
 
 // -----
 
+// A halo wider than the largest supported radius (8).
+%l = sparse_layout.gemm <2x4> tile [2] halo [9] outputs [[0], [1]] inputs [[-1], [0], [1], [2]] matrix [[1.0, -2.0, 1.0, 0.0], [0.0, 1.0, -2.0, 1.0]] : !sparse_layout.layout<1>
+// CHECK: Operation does not verify: halo [9] must give one width from 0 to 8 per axis (1)
+
+// -----
+
 %l = sparse_layout.gemm <2x2> tile [2] halo [1] outputs [[1], [0]] inputs [[0], [1]] matrix [[0.0, 1.0], [1.0, 0.0]] : !sparse_layout.layout<1>
 // CHECK: Operation does not verify: outputs must list the points of the 2 tile in row-major order, got [[1], [0]]
 
@@ -70,7 +76,7 @@ func.func @small(%x: !lstencil.grid<2xf16>) -> !lstencil.grid<2xf16> {
   %y = sparse_layout.apply %l to %x steps 1 : !lstencil.grid<2xf16>
   func.return %y : !lstencil.grid<2xf16>
 }
-// CHECK: Operation does not verify: grid !lstencil.grid<2xf16> is smaller than the layout's halo: axis 0 has 2 points, it needs at least 3
+// CHECK: Operation does not verify: grid (2,) is smaller than the stencil: axis 0 has 2 points, the stencil needs at least 3
 
 // -----
 

@@ -46,3 +46,19 @@ func.func @heat_tf32(%x: !lstencil.grid<32xf32>) -> !lstencil.grid<32xf32> {
 // CHECK-LABEL: builtin.module
 // CHECK:         sparse_layout.sparse_gemm <2:4> <2x4 -> 2x16>
 %l = sparse_layout.gemm <2x4> tile [2] halo [1] outputs [[0], [1]] inputs [[-1], [0], [1], [2]] matrix [[1.0, -2.0, 1.0, 0.0], [0.0, 1.0, -2.0, 1.0]] : !sparse_layout.layout<1>
+
+// -----
+
+// One layout applied to an f16 and an f32 grid: converted once per rule, each apply takes
+// the conversion its element type needs (and the lower bound of its own rule).
+// CHECK-LABEL: func.func @two_rules
+// CHECK-NEXT:    %[[HALF:.*]] = sparse_layout.sparse_gemm <2:4> <2x4 -> 2x16> {{.*}} {lower_bound = 16 : i64}
+// CHECK-NEXT:    %[[TF32:.*]] = sparse_layout.sparse_gemm <1:2> <2x4 -> 2x8> {{.*}} {lower_bound = 8 : i64}
+// CHECK-NEXT:    sparse_layout.apply %[[HALF]] to %{{.*}} steps 1 : !lstencil.grid<32xf16>
+// CHECK-NEXT:    sparse_layout.apply %[[TF32]] to %{{.*}} steps 1 : !lstencil.grid<32xf32>
+func.func @two_rules(%x: !lstencil.grid<32xf16>, %z: !lstencil.grid<32xf32>) -> !lstencil.grid<32xf16> {
+  %l = sparse_layout.gemm <2x4> tile [2] halo [1] outputs [[0], [1]] inputs [[-1], [0], [1], [2]] matrix [[1.0, -2.0, 1.0, 0.0], [0.0, 1.0, -2.0, 1.0]] : !sparse_layout.layout<1>
+  %y = sparse_layout.apply %l to %x steps 1 : !lstencil.grid<32xf16>
+  %w = sparse_layout.apply %l to %z steps 1 : !lstencil.grid<32xf32>
+  func.return %y : !lstencil.grid<32xf16>
+}
