@@ -136,7 +136,7 @@ class StencilOp(IRDLOperation):
                 "offsets": DenseArrayBase.from_list(i64, [o for off in offsets for o in off]),
                 "coefficients": DenseArrayBase.from_list(f64, list(coefficients)),
             },
-            result_types=[StencilType(rank)],
+            result_types=[StencilType(IntAttr(rank))],
         )
 
     @classmethod
@@ -265,7 +265,7 @@ class ApplyOp(IRDLOperation):
         if not isinstance(grid_type, GridType):
             parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
         op = cls(
-            parser.resolve_operand(stencil, StencilType(len(grid_type.dims))),
+            parser.resolve_operand(stencil, StencilType(IntAttr(len(grid_type.dims)))),
             parser.resolve_operand(grid, grid_type),
             steps,
         )
