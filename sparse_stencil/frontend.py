@@ -28,6 +28,7 @@ from sparse_stencil.passes.convert_stencil_to_lstencil import (
     find_applies,
     import_apply,
 )
+from sparse_stencil.passes.op_error import source_location
 from sparse_stencil.stencil import Stencil
 
 
@@ -123,7 +124,7 @@ def parse_module(text: str, name: str = "<input>") -> ModuleOp:
             op.verify(verify_nested_ops=False)
         except (DiagnosticException, ValueError) as error:
             raise StencilError(
-                f"{_where(op, name)}: {op.name} does not verify: {_one_line(str(error))}"
+                f"{source_location(op) or name}: {op.name} does not verify: {_one_line(str(error))}"
             ) from error
     return module
 
@@ -168,16 +169,9 @@ def stencil_from_mlir(text: str, name: str = "<input>") -> Stencil:
         raise StencilError(f"{error}{shown}") from error
 
 
-def _where(op: Operation, name: str) -> str:
-    location = op.location
-    if isinstance(location, FileLineColLoc):
-        return f"{location.filename.data}:{location.line.data}:{location.column.data}"
-    return name
-
-
-def _source_line(text: str, op: Operation) -> str:
+def _source_line(text: str, op: Operation | None) -> str:
     """The stripped source line where `op` starts; empty if `op` has no location in `text`."""
-    location = op.location
+    location = op.location if op is not None else None
     if not isinstance(location, FileLineColLoc):
         return ""
     lines = text.splitlines()

@@ -81,7 +81,6 @@ from xdsl.dialects import arith, builtin, func, scf, stencil
 from xdsl.dialects.builtin import (
     AnyFloat,
     BFloat16Type,
-    FileLineColLoc,
     Float16Type,
     Float32Type,
     FloatAttr,
@@ -92,8 +91,6 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
-from xdsl.utils.diagnostic import Diagnostic
-from xdsl.utils.exceptions import PassFailedException
 
 from sparse_stencil.dialects.lstencil import ApplyOp, GridType, StencilOp
 from sparse_stencil.dtypes import (
@@ -104,35 +101,21 @@ from sparse_stencil.dtypes import (
     StorageType,
     storage_type,
 )
-from sparse_stencil.errors import StencilError
+from sparse_stencil.passes.op_error import OpError, raise_at
 from sparse_stencil.stencil import MAX_RADIUS, Offset, Stencil
 
 Number = int | float
 
 
-class StencilImportError(StencilError, PassFailedException):
-    """An upstream stencil program that L0 cannot express, with the op at fault.
-
-    It is a :class:`StencilError` (one line for users) and an xDSL diagnostic, so that
-    ``--verify-diagnostics`` prints the program with the message under `op`.
-    """
+class StencilImportError(OpError):
+    """An upstream stencil program that L0 cannot express, with the op at fault."""
 
     def __init__(self, op: Operation, reason: str) -> None:
-        self.op = op
-        self.reason = reason
-        location = op.location
-        where = (
-            f"{location.filename.data}:{location.line.data}:{location.column.data}: "
-            if isinstance(location, FileLineColLoc)
-            else ""
-        )
-        super().__init__(f"{where}{reason}")
+        super().__init__(reason, op)
 
 
 def _refuse(op: Operation, reason: str) -> NoReturn:
-    diagnostic = Diagnostic()
-    diagnostic.add_message(op, reason)
-    diagnostic.raise_exception(op, StencilImportError(op, reason))
+    raise_at(op, StencilImportError(op, reason))
 
 
 @dataclass(frozen=True)

@@ -27,51 +27,33 @@ from typing import NoReturn
 
 from xdsl.context import Context
 from xdsl.dialects import builtin
-from xdsl.dialects.builtin import FileLineColLoc
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
-from xdsl.utils.diagnostic import Diagnostic
-from xdsl.utils.exceptions import PassFailedException
 
 from sparse_stencil.dialects import lstencil, sparse_layout
 from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.search import choose_layout
+from sparse_stencil.passes.op_error import OpError, raise_at
 from sparse_stencil.sparsity import SPARSITIES, Sparsity, sparsity_of
 
 Apply = lstencil.ApplyOp | sparse_layout.ApplyOp
 
 
-class LayoutPassError(StencilError, PassFailedException):
+class LayoutPassError(OpError):
     """A stencil, layout or option that a layout pass cannot lower.
 
-    One line for users; about an op, it begins with the op's source location when the
-    parser recorded one (``file:line:column: op: reason``). It is an xDSL diagnostic too,
-    which ``--verify-diagnostics`` prints.
+    About an op, the message reads ``file:line:column: op: reason``.
     """
 
     def __init__(self, reason: str, op: Operation | None = None) -> None:
-        if op is None:
-            super().__init__(reason)
-            return
-        location = op.location
-        where = (
-            f"{location.filename.data}:{location.line.data}:{location.column.data}: "
-            if isinstance(location, FileLineColLoc)
-            else ""
-        )
-        super().__init__(f"{where}{op.name}: {reason}")
+        super().__init__(reason, op, named=True)
 
 
 def refuse(op: Operation, reason: str) -> NoReturn:
-    """Raise a :class:`LayoutPassError` at `op`, with `reason` marked under it in the IR.
-
-    The note is what ``--verify-diagnostics`` prints, and names the op line in CLI errors.
-    """
-    diagnostic = Diagnostic()
-    diagnostic.add_message(op, reason)
-    diagnostic.raise_exception(op, LayoutPassError(reason, op))
+    """Raise a :class:`LayoutPassError` at `op`, with `reason` marked under it in the IR."""
+    raise_at(op, LayoutPassError(reason, op))
 
 
 def option_storage(pass_name: str, dtype: str | None) -> StorageType | None:
