@@ -38,9 +38,7 @@ class StorageType:
         """Round float64 values to this format (nearest, ties to even); keeps float64 dtype."""
         values = np.asarray(x, dtype=np.float64)
         _, exponent = np.frexp(values)  # values = m * 2**exponent, 0.5 <= |m| < 1
-        quantum = np.maximum(
-            np.ldexp(1.0, exponent - self.significand_bits), self.quantum_floor
-        )
+        quantum = np.maximum(np.ldexp(1.0, exponent - self.significand_bits), self.quantum_floor)
         with np.errstate(invalid="ignore", over="ignore"):
             rounded = np.rint(values / quantum) * quantum
             overflow = np.abs(rounded) > self.max_value
@@ -53,8 +51,14 @@ BFLOAT16 = StorageType("bfloat16", "bf16", 8, -126, (2 - 2.0**-7) * 2.0**127, 2)
 FLOAT32 = StorageType("float32", "f32", 24, -126, float(np.finfo(np.float32).max), 4)
 
 STORAGE_TYPES: dict[str, StorageType] = {t.name: t for t in (FLOAT16, BFLOAT16, FLOAT32)}
-_ALIASES = {"f16": "float16", "half": "float16", "bf16": "bfloat16", "f32": "float32",
-            "tf32": "float32", "float": "float32"}
+_ALIASES = {
+    "f16": "float16",
+    "half": "float16",
+    "bf16": "bfloat16",
+    "f32": "float32",
+    "tf32": "float32",
+    "float": "float32",
+}
 
 
 def storage_type(name: str | StorageType) -> StorageType:

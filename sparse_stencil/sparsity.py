@@ -164,9 +164,7 @@ def pack_m16n8k16(a: npt.ArrayLike) -> tuple[npt.NDArray[np.generic], npt.NDArra
     return values, (halves[:8] | (halves[8:] << np.uint32(16))).astype(np.uint32)
 
 
-def unpack_m16n8k16(
-    values: npt.ArrayLike, words: npt.ArrayLike
-) -> npt.NDArray[np.generic]:
+def unpack_m16n8k16(values: npt.ArrayLike, words: npt.ArrayLike) -> npt.NDArray[np.generic]:
     """The dense 16 x 16 tile that :func:`pack_m16n8k16` packed into (`values`, `words`)."""
     packed = np.asarray(words, dtype=np.uint32)
     if packed.shape != (8,):
@@ -188,9 +186,7 @@ def _nonzero_chunks(a: npt.ArrayLike, sparsity: Sparsity) -> npt.NDArray[np.bool
     return (array != 0).reshape(array.shape[0], chunks, sparsity.group)
 
 
-def _kept_positions(
-    nonzero: npt.NDArray[np.bool_], sparsity: Sparsity
-) -> npt.NDArray[np.int64]:
+def _kept_positions(nonzero: npt.NDArray[np.bool_], sparsity: Sparsity) -> npt.NDArray[np.int64]:
     """Per chunk, its non-zero positions topped up with the lowest free ones, increasing.
 
     A stable sort that puts non-zero positions first (in order), then zero ones (in order),

@@ -197,6 +197,4 @@ def _check_points(offsets: list[Offset], coefficients: list[float]) -> None:
         if not math.isfinite(coefficient):
             raise StencilError(f"coefficient of offset {list(offset)} is {coefficient}, not finite")
         if max(abs(o) for o in offset) > MAX_RADIUS:
-            raise StencilError(
-                f"offset {list(offset)} exceeds the supported radius {MAX_RADIUS}"
-            )
+            raise StencilError(f"offset {list(offset)} exceeds the supported radius {MAX_RADIUS}")

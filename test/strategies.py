@@ -19,11 +19,15 @@ def stencils(draw: st.DrawFn, max_dims: int = 3, max_radius: int = 4) -> Stencil
     dims = draw(st.integers(1, max_dims))
     radius = draw(st.integers(1, max_radius))
     box = list(itertools.product(range(-radius, radius + 1), repeat=dims))
-    offsets = draw(st.lists(st.sampled_from(box), min_size=1, max_size=min(len(box), 40),
-                            unique=True))
+    offsets = draw(
+        st.lists(st.sampled_from(box), min_size=1, max_size=min(len(box), 40), unique=True)
+    )
     coefficients = draw(
-        st.lists(st.integers(-8, 8).filter(bool).map(lambda k: k / 2),
-                 min_size=len(offsets), max_size=len(offsets))
+        st.lists(
+            st.integers(-8, 8).filter(bool).map(lambda k: k / 2),
+            min_size=len(offsets),
+            max_size=len(offsets),
+        )
     )
     return Stencil(dict(zip(offsets, coefficients, strict=True)))
 

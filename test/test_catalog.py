@@ -145,16 +145,36 @@ def test_gradient2d_is_refused_as_nonlinear() -> None:
 # names: lookup ignores case, hyphens and underscores (FlashFFTStencil's README and command
 # lines write Box2D9P, cuDNN's sources box3d27p).
 SPELLINGS = {
-    "Heat-1D": "star1d1r", "1D5P": "star1d2r", "1D7P": "star1d3r", "1D15P": "star1d7r",
-    "Heat-2D": "star2d1r", "Star-2D5P": "star2d1r", "Star2D9P": "star2d2r",
-    "Star-2D13P": "star2d3r", "Star-2D17P": "star2d4r", "Box2D9P": "box2d1r",
-    "box2d25p": "box2d2r", "Box-2D49P": "box2d3r", "Box-2D81P": "box2d4r",
-    "Box-2D225P": "box2d7r", "Cross-2D5P": "cross2d1r", "Cross-2D9P": "cross2d2r",
-    "Heat-3D": "star3d1r", "Star-3D13P": "star3d2r", "Star-3D19P": "star3d3r",
-    "Star-3D25P": "star3d4r", "Box3D27P": "box3d1r", "Box-3D125P": "box3d2r",
-    "Box-3D343P": "box3d3r", "Box-3D729P": "box3d4r", "3D17P": "j3d17pt",
-    "Poisson-3D19P": "j3d19pt", "Cross-3D9P": "cross3d1r", "1d3p": "star1d1r",
-    "2D5PT_CROSS": "cross2d1r", "j2d9pt gol": "j2d9pt-gol",
+    "Heat-1D": "star1d1r",
+    "1D5P": "star1d2r",
+    "1D7P": "star1d3r",
+    "1D15P": "star1d7r",
+    "Heat-2D": "star2d1r",
+    "Star-2D5P": "star2d1r",
+    "Star2D9P": "star2d2r",
+    "Star-2D13P": "star2d3r",
+    "Star-2D17P": "star2d4r",
+    "Box2D9P": "box2d1r",
+    "box2d25p": "box2d2r",
+    "Box-2D49P": "box2d3r",
+    "Box-2D81P": "box2d4r",
+    "Box-2D225P": "box2d7r",
+    "Cross-2D5P": "cross2d1r",
+    "Cross-2D9P": "cross2d2r",
+    "Heat-3D": "star3d1r",
+    "Star-3D13P": "star3d2r",
+    "Star-3D19P": "star3d3r",
+    "Star-3D25P": "star3d4r",
+    "Box3D27P": "box3d1r",
+    "Box-3D125P": "box3d2r",
+    "Box-3D343P": "box3d3r",
+    "Box-3D729P": "box3d4r",
+    "3D17P": "j3d17pt",
+    "Poisson-3D19P": "j3d19pt",
+    "Cross-3D9P": "cross3d1r",
+    "1d3p": "star1d1r",
+    "2D5PT_CROSS": "cross2d1r",
+    "j2d9pt gol": "j2d9pt-gol",
 }
 
 
@@ -168,22 +188,52 @@ def test_peer_spellings_find_their_entry(spelling: str, id: str) -> None:
 # (name from the table, dims, radius, points): every row but gradient2d, and the aliases it
 # lists; box3d3r/4r share row 23.
 TABLE = [
-    ("heat-1d", 1, 1, 3), ("1d3p", 1, 1, 3), ("1d1r", 1, 1, 3),
-    ("1d5p", 1, 2, 5), ("1d2r", 1, 2, 5), ("1d7p", 1, 3, 7), ("1d3r", 1, 3, 7),
-    ("1d15p", 1, 7, 15), ("1d7r", 1, 7, 15),
-    ("heat-2d", 2, 1, 5), ("star2d1r", 2, 1, 5), ("j2d5pt", 2, 1, 5), ("2d5pt", 2, 1, 5),
-    ("star2d2r", 2, 2, 9), ("j2d9pt", 2, 2, 9), ("2ds9pt", 2, 2, 9),
-    ("star2d3r", 2, 3, 13), ("star2d4r", 2, 4, 17),
-    ("box2d1r", 2, 1, 9), ("j2d9pt-gol", 2, 1, 9), ("2d9pt", 2, 1, 9),
-    ("box2d2r", 2, 2, 25), ("2d25pt", 2, 2, 25), ("box2d3r", 2, 3, 49), ("2d49pt", 2, 3, 49),
-    ("box2d4r", 2, 4, 81), ("box2d7r", 2, 7, 225),
-    ("2d5pt_cross", 2, 1, 5), ("2d9pt_cross", 2, 2, 9),
-    ("heat-3d", 3, 1, 7), ("star3d1r", 3, 1, 7), ("3d7pt", 3, 1, 7),
-    ("star3d2r", 3, 2, 13), ("3d13pt", 3, 2, 13), ("star3d3r", 3, 3, 19), ("star3d4r", 3, 4, 25),
-    ("box3d1r", 3, 1, 27), ("j3d27pt", 3, 1, 27), ("3d27pt", 3, 1, 27),
-    ("box3d2r", 3, 2, 125), ("3d125pt", 3, 2, 125),
-    ("box3d3r", 3, 3, 343), ("box3d4r", 3, 4, 729),
-    ("3d17pt", 3, 1, 17), ("poisson", 3, 1, 19), ("3d9pt_cross", 3, 1, 9),
+    ("heat-1d", 1, 1, 3),
+    ("1d3p", 1, 1, 3),
+    ("1d1r", 1, 1, 3),
+    ("1d5p", 1, 2, 5),
+    ("1d2r", 1, 2, 5),
+    ("1d7p", 1, 3, 7),
+    ("1d3r", 1, 3, 7),
+    ("1d15p", 1, 7, 15),
+    ("1d7r", 1, 7, 15),
+    ("heat-2d", 2, 1, 5),
+    ("star2d1r", 2, 1, 5),
+    ("j2d5pt", 2, 1, 5),
+    ("2d5pt", 2, 1, 5),
+    ("star2d2r", 2, 2, 9),
+    ("j2d9pt", 2, 2, 9),
+    ("2ds9pt", 2, 2, 9),
+    ("star2d3r", 2, 3, 13),
+    ("star2d4r", 2, 4, 17),
+    ("box2d1r", 2, 1, 9),
+    ("j2d9pt-gol", 2, 1, 9),
+    ("2d9pt", 2, 1, 9),
+    ("box2d2r", 2, 2, 25),
+    ("2d25pt", 2, 2, 25),
+    ("box2d3r", 2, 3, 49),
+    ("2d49pt", 2, 3, 49),
+    ("box2d4r", 2, 4, 81),
+    ("box2d7r", 2, 7, 225),
+    ("2d5pt_cross", 2, 1, 5),
+    ("2d9pt_cross", 2, 2, 9),
+    ("heat-3d", 3, 1, 7),
+    ("star3d1r", 3, 1, 7),
+    ("3d7pt", 3, 1, 7),
+    ("star3d2r", 3, 2, 13),
+    ("3d13pt", 3, 2, 13),
+    ("star3d3r", 3, 3, 19),
+    ("star3d4r", 3, 4, 25),
+    ("box3d1r", 3, 1, 27),
+    ("j3d27pt", 3, 1, 27),
+    ("3d27pt", 3, 1, 27),
+    ("box3d2r", 3, 2, 125),
+    ("3d125pt", 3, 2, 125),
+    ("box3d3r", 3, 3, 343),
+    ("box3d4r", 3, 4, 729),
+    ("3d17pt", 3, 1, 17),
+    ("poisson", 3, 1, 19),
+    ("3d9pt_cross", 3, 1, 9),
 ]
 
 
@@ -222,12 +272,24 @@ def test_an5d_coefficients() -> None:
     box = catalog.get("box2d1r")
     assert coefficient(box, (0, 0)) == 0.25001
     assert sorted(c for o, c in zip(box.offsets, box.coefficients, strict=True) if any(o)) == [
-        0.09371, 0.09372, 0.09373, 0.09374, 0.09375, 0.09376, 0.09377, 0.09378
+        0.09371,
+        0.09372,
+        0.09373,
+        0.09374,
+        0.09375,
+        0.09376,
+        0.09377,
+        0.09378,
     ]
     star3 = catalog.get("star3d1r")
     assert coefficient(star3, (0, 0, 0)) == 0.25
     assert {c for c in star3.coefficients if c != 0.25} == {
-        0.1248, 0.1249, 0.1250, 0.1251, 0.1252, 0.1253
+        0.1248,
+        0.1249,
+        0.1250,
+        0.1251,
+        0.1252,
+        0.1253,
     }
     assert all(0.0351 <= c <= 0.0379 for c in catalog.get("box3d1r").coefficients)
     # j3d27pt.c: 0.5 - 1.52, then /159.
@@ -235,7 +297,10 @@ def test_an5d_coefficients() -> None:
     # star2d4r.c: outer arms .11111 / -.11110 on axis 0 and .22222 / -.22220 on axis 1.
     outer = catalog.get("star2d4r")
     assert [coefficient(outer, o) for o in ((-4, 0), (4, 0), (0, -4), (0, 4))] == [
-        0.11111, -0.1111, 0.22222, -0.2222
+        0.11111,
+        -0.1111,
+        0.22222,
+        -0.2222,
     ]
 
 
@@ -261,12 +326,14 @@ def test_an5d_3d125pt_weights() -> None:
 def test_ebisu_coefficients() -> None:
     # peers.md: 2d5pt (5,12,15,12,5)/118; 2d9pt (7,5,9 / 12,15,12 / 9,5,7)/118.
     s = catalog.get("2d5pt")
-    for offset, w in zip([(-1, 0), (0, -1), (0, 0), (0, 1), (1, 0)], (5, 12, 15, 12, 5),
-                         strict=True):
+    for offset, w in zip(
+        [(-1, 0), (0, -1), (0, 0), (0, 1), (1, 0)], (5, 12, 15, 12, 5), strict=True
+    ):
         assert coefficient(s, offset) == pytest.approx(w / 118, rel=1e-15)
     box = catalog.get("2d9pt")
-    for offset, w in zip(itertools.product((-1, 0, 1), repeat=2), (7, 5, 9, 12, 15, 12, 9, 5, 7),
-                         strict=True):
+    for offset, w in zip(
+        itertools.product((-1, 0, 1), repeat=2), (7, 5, 9, 12, 15, 12, 9, 5, 7), strict=True
+    ):
         assert coefficient(box, offset) == pytest.approx(w / 118, rel=1e-15)
     # poisson: 2.666 centre, -.166 faces, -.0833 edges.
     poisson = catalog.get("poisson")
@@ -276,8 +343,7 @@ def test_ebisu_coefficients() -> None:
     # 3d27pt: .5-1.52 /159.
     s7 = catalog.get("3d7pt")
     assert coefficient(s7, (0, 0, 0)) == -1.67
-    assert sorted(c for c in s7.coefficients if c > 0) == [0.161, 0.162, 0.163, 0.164, 0.165,
-                                                           0.166]
+    assert sorted(c for c in s7.coefficients if c > 0) == [0.161, 0.162, 0.163, 0.164, 0.165, 0.166]
     s13 = catalog.get("3d13pt")
     assert coefficient(s13, (0, 0, 0)) == -0.996
     assert {c for c in s13.coefficients if c > 0} == {0.083}
@@ -320,8 +386,9 @@ def test_central_weights_have_exactly_the_claimed_order(derivative: int, order: 
     offsets = range(-radius, radius + 1)
 
     def applied(k: int) -> Fraction:
-        return sum((w * Fraction(o) ** k for w, o in zip(weights, offsets, strict=True)),
-                   Fraction(0))
+        return sum(
+            (w * Fraction(o) ** k for w, o in zip(weights, offsets, strict=True)), Fraction(0)
+        )
 
     for k in range(derivative + order):
         assert applied(k) == (math.factorial(k) if k == derivative else 0), k
@@ -362,8 +429,13 @@ def test_laplacian_entries_are_exact_to_their_order(dims: int, order: int) -> No
 
 @pytest.mark.parametrize(
     ("name", "degree"),
-    [("biharmonic1d-o2", 5), ("biharmonic1d-o4", 7), ("biharmonic2d-o2", 5),
-     ("biharmonic2d-o4", 7), ("biharmonic3d-o2", 5)],
+    [
+        ("biharmonic1d-o2", 5),
+        ("biharmonic1d-o4", 7),
+        ("biharmonic2d-o2", 5),
+        ("biharmonic2d-o4", 7),
+        ("biharmonic3d-o2", 5),
+    ],
 )
 def test_biharmonic_entries_are_exact(name: str, degree: int) -> None:
     """The squared Laplacian of a monomial at 0: 24 for x**4, 8 for x**2 y**2, else 0
@@ -385,8 +457,13 @@ def test_mehrstellen_operators_are_laplacian_plus_h2_biharmonic_over_12(name: st
 
 
 def test_first_derivative_entries() -> None:
-    for name, degree in (("deriv1d-o2", 2), ("deriv1d-o4", 4), ("deriv1d-o8", 8),
-                         ("deriv1d-upwind2", 2), ("deriv1d-upwind3", 3)):
+    for name, degree in (
+        ("deriv1d-o2", 2),
+        ("deriv1d-o4", 4),
+        ("deriv1d-o8", 8),
+        ("deriv1d-upwind2", 2),
+        ("deriv1d-upwind3", 3),
+    ):
         s = catalog.get(name)
         for k in range(degree + 1):
             assert_moment(s, (k,), 1.0 if k == 1 else 0.0)
@@ -397,7 +474,8 @@ def test_first_derivative_entries() -> None:
 # ---------------------------------------------------------------- stability and meaning
 
 CONTRACTIVE = [
-    e.id for e in ENTRIES
+    e.id
+    for e in ENTRIES
     if e.domain in ("heat/diffusion", "anisotropic diffusion")
     or e.id.startswith(("advect", "gaussian", "box-blur", "star1d", "box3d"))
     or e.id.endswith("-jacobi")

@@ -57,8 +57,10 @@ def test_show_reads_an_mlir_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     ("argv", "message"),
     [
         (["show", "box2d3"], "error: unknown stencil 'box2d3'; did you mean box2d3r"),
-        (["show", "box2d3r", "--shape", "5x64"],
-         "error: grid (5, 64) is smaller than the stencil: axis 0 has 5 points"),
+        (
+            ["show", "box2d3r", "--shape", "5x64"],
+            "error: grid (5, 64) is smaller than the stencil: axis 0 has 5 points",
+        ),
         (["show", "box2d3r", "--shape", "64"], "error: grid of rank 1 (64,) does not match"),
         (["show", "no/such/file.mlir"], "error: no/such/file.mlir: no such file"),
         (["catalog", "--domain", "astrology"], "error: no catalog stencil has a domain"),
@@ -91,8 +93,9 @@ def test_layout_reports_the_chosen_tile(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_layout_forces_a_tile_and_prints_l1(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(["layout", "heat-1d", "--tile", "4", "--dtype", "float32", "--mlir"],
-                         capsys)
+    status, out, _ = run(
+        ["layout", "heat-1d", "--tile", "4", "--dtype", "float32", "--mlir"], capsys
+    )
     assert status == 0
     assert "star1d1r (1:2): tile 4, K 6 -> 8" in out
     assert "sparse_layout.sparse_gemm <1:2> <4x6 -> 4x8> tile [4] halo [1]" in out

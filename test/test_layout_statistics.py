@@ -54,7 +54,9 @@ def test_the_table_script_writes_a_row_per_stencil(tmp_path: Path) -> None:
     output = tmp_path / "table.md"
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--output", str(output), "--only", "box2d3r", "heat-1d"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "box2d3r (7x7 box): 1.14 with a 4x4 tile, K 100 -> 112" in result.stdout
     rows = [line for line in output.read_text().splitlines() if line.startswith("| ")]

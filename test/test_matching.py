@@ -118,8 +118,9 @@ def test_the_local_search_reaches_log7x7s_bound() -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(8, 96), st.floats(0.05, 0.6), st.integers(0, 2**32 - 1))
-def test_the_best_conversion_is_valid_and_never_worse(columns: int, density: float,
-                                                       seed: int) -> None:
+def test_the_best_conversion_is_valid_and_never_worse(
+    columns: int, density: float, seed: int
+) -> None:
     """Random 16-row column sets: the permuted matrix is 2:4, every column sits in one slot,
     and the search never ends above packing or matching alone, nor below the bound."""
     rng = np.random.default_rng(seed)
@@ -150,6 +151,7 @@ def _partitions(items: list[int]) -> Iterator[list[list[int]]]:
 
 def _optimum(masks: list[int], sparsity: Sparsity) -> int:
     """Fewest slots by exhaustive search: blocks of <= m columns, <= n non-zeros per row."""
+
     def valid(block: list[int]) -> bool:
         return len(block) <= sparsity.group and all(
             sum((masks[c] >> row) & 1 for c in block) <= sparsity.kept for row in range(6)
@@ -185,13 +187,23 @@ def test_conversion_against_exhaustive_search() -> None:
 
 def _dyadic(stencil: Stencil) -> Stencil:
     """The same offsets with coefficients k / 4 (zeros kept): sums stay exact in float64."""
-    return Stencil([(o, 0.0 if c == 0 else (i % 7 + 1) / 4)
-                    for i, (o, c) in enumerate(zip(stencil.offsets, stencil.coefficients,
-                                                   strict=True))])
+    return Stencil(
+        [
+            (o, 0.0 if c == 0 else (i % 7 + 1) / 4)
+            for i, (o, c) in enumerate(zip(stencil.offsets, stencil.coefficients, strict=True))
+        ]
+    )
 
 
-def _check_converted(stencil: Stencil, dtype: str, tile: tuple[int, ...] | None = None,
-                     strategy: str = "best", seed: int = 0, *, exact: bool = True) -> None:
+def _check_converted(
+    stencil: Stencil,
+    dtype: str,
+    tile: tuple[int, ...] | None = None,
+    strategy: str = "best",
+    seed: int = 0,
+    *,
+    exact: bool = True,
+) -> None:
     """The converted layout verifies, is n:m sparse, and computes the stencil.
 
     `exact`: coefficients k / 2 or k / 4 on integer grids, where every product and partial
@@ -210,8 +222,9 @@ def _check_converted(stencil: Stencil, dtype: str, tile: tuple[int, ...] | None 
     rng = np.random.default_rng(seed)
     if exact:
         x = rng.integers(-4, 5, size=shape).astype(np.float64)
-        np.testing.assert_array_equal(evaluate(sparse, x, 2, dtype),
-                                      reference(stencil, x, 2, dtype))
+        np.testing.assert_array_equal(
+            evaluate(sparse, x, 2, dtype), reference(stencil, x, 2, dtype)
+        )
         return
     x = rng.uniform(-4, 4, size=shape)
     got, expected = evaluate(sparse, x, 1, dtype), reference(stencil, x, 1, dtype)
@@ -220,9 +233,21 @@ def _check_converted(stencil: Stencil, dtype: str, tile: tuple[int, ...] | None 
 
 
 DTYPES = ["float16", "bfloat16", "float32"]
-REPRESENTATIVES = ["heat-1d", "star1d7r", "box2d3r", "star2d4r", "cross2d2r", "star3d2r",
-                   "box3d2r", "j3d19pt", "life2d-count", "ltl2d-r5", "knight2d-count",
-                   "advect3d-upwind", "log7x7"]
+REPRESENTATIVES = [
+    "heat-1d",
+    "star1d7r",
+    "box2d3r",
+    "star2d4r",
+    "cross2d2r",
+    "star3d2r",
+    "box3d2r",
+    "j3d19pt",
+    "life2d-count",
+    "ltl2d-r5",
+    "knight2d-count",
+    "advect3d-upwind",
+    "log7x7",
+]
 
 
 @pytest.mark.parametrize("name", REPRESENTATIVES)
@@ -250,14 +275,14 @@ def test_the_agreement_bound_is_tight_enough_to_catch_a_wrong_coefficient() -> N
     expected = reference(stencil, x, 1, "float32")
     wrong = replace(sparse, values=sparse.values * (1 + 2.0**-10))
     got = evaluate(wrong, x, 1, "float32")
-    assert np.any(np.abs(got - expected) > agreement_bound(stencil, x, got, expected,
-                                                           "float32"))
+    assert np.any(np.abs(got - expected) > agreement_bound(stencil, x, got, expected, "float32"))
 
 
 @settings(max_examples=40, deadline=None)
 @given(stencils(), st.sampled_from(DTYPES), st.data())
-def test_random_stencils_convert_and_compute(stencil: Stencil, dtype: str,
-                                             data: st.DataObject) -> None:
+def test_random_stencils_convert_and_compute(
+    stencil: Stencil, dtype: str, data: st.DataObject
+) -> None:
     """Hypothesis: 1-3D, radius 1-4, random offsets, a searched or forced tile, every
     strategy; first the strategy's half-integer coefficients (bit for bit over two steps),
     then arbitrary real coefficients on the same offsets: zeros, subnormals and up to
@@ -266,8 +291,9 @@ def test_random_stencils_convert_and_compute(stencil: Stencil, dtype: str,
     strategy = data.draw(st.sampled_from(STRATEGIES))
     seed = data.draw(st.integers(0, 2**32 - 1))
     _check_converted(stencil, dtype, tile, strategy, seed)
-    reals = data.draw(st.lists(st.floats(-100, 100), min_size=stencil.num_points,
-                               max_size=stencil.num_points))
+    reals = data.draw(
+        st.lists(st.floats(-100, 100), min_size=stencil.num_points, max_size=stencil.num_points)
+    )
     arbitrary = Stencil(list(zip(stencil.offsets, reals, strict=True)))
     _check_converted(arbitrary, dtype, tile, strategy, seed, exact=False)
 

@@ -135,8 +135,18 @@ def test_every_candidate_tile_is_no_better_than_the_winner() -> None:
         assert k_after / math.prod(tile) >= best
 
 
-REPRESENTATIVES = ["heat-1d", "star1d7r", "box2d3r", "star2d2r", "cross2d1r", "star3d1r",
-                   "box3d1r", "j3d17pt", "sobel-x", "knight2d-count"]
+REPRESENTATIVES = [
+    "heat-1d",
+    "star1d7r",
+    "box2d3r",
+    "star2d2r",
+    "cross2d1r",
+    "star3d1r",
+    "box3d1r",
+    "j3d17pt",
+    "sobel-x",
+    "knight2d-count",
+]
 
 
 @pytest.mark.parametrize("name", REPRESENTATIVES)
@@ -146,8 +156,9 @@ def test_the_morphed_gemm_computes_the_stencil(name: str) -> None:
     gemm.check()
     shape = tuple(2 * r + 7 + axis for axis, r in enumerate(stencil.radii))
     x = _grid(shape)
-    np.testing.assert_array_equal(evaluate(gemm, x, 2, "float32"),
-                                  reference(stencil, x, 2, "float32"))
+    np.testing.assert_array_equal(
+        evaluate(gemm, x, 2, "float32"), reference(stencil, x, 2, "float32")
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -165,10 +176,12 @@ def test_any_tile_of_any_stencil_computes_it(stencil: Stencil, data: st.DataObje
     shape = tuple(2 * r + 1 + data.draw(st.integers(0, 9)) for r in stencil.radii)
     seed = data.draw(st.integers(0, 2**32 - 1))
     x = _grid(shape, seed)
-    np.testing.assert_array_equal(evaluate(gemm, x, 1, "float16"),
-                                  reference(stencil, x, 1, "float16"))
-    reals = data.draw(st.lists(st.floats(-100, 100), min_size=stencil.num_points,
-                               max_size=stencil.num_points))
+    np.testing.assert_array_equal(
+        evaluate(gemm, x, 1, "float16"), reference(stencil, x, 1, "float16")
+    )
+    reals = data.draw(
+        st.lists(st.floats(-100, 100), min_size=stencil.num_points, max_size=stencil.num_points)
+    )
     arbitrary = Stencil(list(zip(stencil.offsets, reals, strict=True)))
     gemm = morph(arbitrary, tile)
     gemm.check()

@@ -37,8 +37,13 @@ def test_packed_tile_times_b_on_the_simulator(seed: int) -> None:
     lanes = rng.integers(0, 2**32, size=32, dtype=np.uint64).astype(np.uint32)
     lanes[0::4] = words
     d = np.zeros((16, 8), dtype=np.float32)
-    run_ptx(KERNEL, "mma_sp_f16_sel0", grid=1, block=32,
-            args=[values, np.ascontiguousarray(b.T), c, lanes, d])
+    run_ptx(
+        KERNEL,
+        "mma_sp_f16_sel0",
+        grid=1,
+        block=32,
+        args=[values, np.ascontiguousarray(b.T), c, lanes, d],
+    )
     # Small integers: every product and partial sum is exact in f32, in any order.
     expected = a.astype(np.float64) @ b.astype(np.float64) + c
     np.testing.assert_array_equal(d, expected)

@@ -21,8 +21,9 @@ def per_point_reference(stencil: Stencil, x: np.ndarray, steps: int, dtype: str)
     for _ in range(steps):
         updated = current.copy()
         for point in itertools.product(*(range(n) for n in x.shape)):
-            if any(p < r or p >= n - r
-                   for p, r, n in zip(point, stencil.radii, x.shape, strict=True)):
+            if any(
+                p < r or p >= n - r for p, r, n in zip(point, stencil.radii, x.shape, strict=True)
+            ):
                 continue
             total = 0.0
             for offset, coefficient in zip(stencil.offsets, stencil.coefficients, strict=True):
@@ -33,8 +34,9 @@ def per_point_reference(stencil: Stencil, x: np.ndarray, steps: int, dtype: str)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.data(), stencils(), st.integers(1, 3), st.sampled_from(["float16", "bfloat16",
-                                                                   "float32"]))
+@given(
+    st.data(), stencils(), st.integers(1, 3), st.sampled_from(["float16", "bfloat16", "float32"])
+)
 def test_reference_equals_the_per_point_loop(
     data: st.DataObject, stencil: Stencil, steps: int, dtype: str
 ) -> None:
@@ -74,8 +76,11 @@ def test_zero_steps_is_the_rounded_input() -> None:
 
 @pytest.mark.parametrize(
     ("shape", "steps", "message"),
-    [((2, 9), 1, "smaller than the stencil"), ((9,), 1, "rank 1"),
-     ((9, 9), -1, "steps must be >= 0")],
+    [
+        ((2, 9), 1, "smaller than the stencil"),
+        ((9,), 1, "rank 1"),
+        ((9, 9), -1, "steps must be >= 0"),
+    ],
 )
 def test_bad_calls_are_refused(shape: tuple[int, ...], steps: int, message: str) -> None:
     with pytest.raises(StencilError, match=message):

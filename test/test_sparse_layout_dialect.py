@@ -45,8 +45,12 @@ def _only(module: ModuleOp, kind: type) -> object:
 
 @pytest.mark.parametrize(
     ("name", "shape", "dtype"),
-    [("heat-1d", (40,), "float16"), ("box2d2r", (13, 17), "bfloat16"),
-     ("star3d1r", (7, 8, 9), "float32"), ("knight2d-count", (11, 12), "float16")],
+    [
+        ("heat-1d", (40,), "float16"),
+        ("box2d2r", (13, 17), "bfloat16"),
+        ("star3d1r", (7, 8, 9), "float32"),
+        ("knight2d-count", (11, 12), "float16"),
+    ],
 )
 def test_pipeline_output_round_trips_and_computes_the_stencil(
     name: str, shape: tuple[int, ...], dtype: str
@@ -55,8 +59,9 @@ def test_pipeline_output_round_trips_and_computes_the_stencil(
     # evaluator and the reference round the same values and agree bit for bit.
     offsets = catalog.get(name).offsets
     stencil = Stencil({o: (i % 5 - 2) / 4 or 0.5 for i, o in enumerate(offsets)})
-    module = _lower(stencil.to_module(shape, dtype, steps=2),
-                    "morph-stencil-layout,convert-structured-sparsity")
+    module = _lower(
+        stencil.to_module(shape, dtype, steps=2), "morph-stencil-layout,convert-structured-sparsity"
+    )
     text = str(module)
     assert str(_parse(text)) == text
     gemm = _only(module, sparse_layout.SparseGemmOp)
@@ -87,8 +92,9 @@ def test_a_stencil_without_apply_defaults_to_f16() -> None:
     gemm = _only(module, sparse_layout.SparseGemmOp)
     assert isinstance(gemm, sparse_layout.SparseGemmOp)
     assert gemm.rule == TWO_FOUR
-    module = _lower(HEAT.to_module(), "morph-stencil-layout{dtype=f32},"
-                    "convert-structured-sparsity{dtype=f32}")
+    module = _lower(
+        HEAT.to_module(), "morph-stencil-layout{dtype=f32},convert-structured-sparsity{dtype=f32}"
+    )
     gemm = _only(module, sparse_layout.SparseGemmOp)
     assert isinstance(gemm, sparse_layout.SparseGemmOp)
     assert gemm.rule == ONE_TWO
@@ -101,8 +107,10 @@ def test_pass_errors_are_stencil_errors() -> None:
     with pytest.raises(PassFailedException, match="dtype=f32 disagrees with the f16 grid"):
         _lower(HEAT.to_module((33,), "float16"), "morph-stencil-layout{dtype=f32}")
     with pytest.raises(StencilError, match=r"\{strategy=greedy\}: unknown strategy"):
-        _lower(HEAT.to_module((33,), "float16"),
-               "morph-stencil-layout,convert-structured-sparsity{strategy=greedy}")
+        _lower(
+            HEAT.to_module((33,), "float16"),
+            "morph-stencil-layout,convert-structured-sparsity{strategy=greedy}",
+        )
     with pytest.raises(StencilError, match=r"\{dtype=f64\}: unsupported dtype 'f64'"):
         _lower(HEAT.to_module((33,), "float16"), "morph-stencil-layout{dtype=f64}")
 
@@ -120,8 +128,10 @@ def test_one_stencil_on_grids_of_every_type_gets_a_layout_per_rule() -> None:
     computes the stencil in its own type (dyadic coefficients, integer grids: exact)."""
     stencil = Stencil({(-1, 0): 0.25, (0, 0): -1.0, (0, 1): 0.5, (2, -1): 0.75})
     shapes = {"float16": (9, 10), "bfloat16": (10, 9), "float32": (11, 8)}
-    grids = ", ".join(f"%{dtype}: !lstencil.grid<{'x'.join(map(str, shape))}x"
-                      f"{storage_type(dtype).mlir_name}>" for dtype, shape in shapes.items())
+    grids = ", ".join(
+        f"%{dtype}: !lstencil.grid<{'x'.join(map(str, shape))}x{storage_type(dtype).mlir_name}>"
+        for dtype, shape in shapes.items()
+    )
     stencil_line = str(stencil.to_module()).splitlines()[1].strip()
     applies = "\n".join(
         f"%y_{dtype} = lstencil.apply %0 to %{dtype} steps 2 : "
@@ -138,8 +148,9 @@ def test_one_stencil_on_grids_of_every_type_gets_a_layout_per_rule() -> None:
         assert isinstance(layout, sparse_layout.SparseGemmOp)
         assert layout.rule == sparsity_of(storage)
         x = np.random.default_rng(3).integers(-3, 4, size=apply.grid_type.dims).astype(float)
-        np.testing.assert_array_equal(evaluate(layout.to_layout(), x, 2, storage),
-                                      reference(stencil, x, 2, storage))
+        np.testing.assert_array_equal(
+            evaluate(layout.to_layout(), x, 2, storage), reference(stencil, x, 2, storage)
+        )
 
 
 def _gemm_op(tile: tuple[int, ...] = (4,)) -> sparse_layout.GemmOp:
@@ -153,9 +164,13 @@ def _sparse_op() -> sparse_layout.SparseGemmOp:
 def _rebuilt(op: sparse_layout.SparseGemmOp, **changes: object) -> sparse_layout.SparseGemmOp:
     layout = op.to_layout()
     fields = {
-        "sparsity": layout.sparsity, "tile": layout.tile, "halo": layout.halo,
-        "outputs": layout.outputs.tolist(), "inputs": layout.inputs.tolist(),
-        "permutation": layout.permutation.tolist(), "values": layout.values.tolist(),
+        "sparsity": layout.sparsity,
+        "tile": layout.tile,
+        "halo": layout.halo,
+        "outputs": layout.outputs.tolist(),
+        "inputs": layout.inputs.tolist(),
+        "permutation": layout.permutation.tolist(),
+        "values": layout.values.tolist(),
         "metadata": layout.metadata.tolist(),
     } | changes
     return sparse_layout.SparseGemmOp(**fields)  # type: ignore[arg-type]
@@ -166,12 +181,18 @@ def test_gemm_verifier_checks_that_rows_are_one_stencil() -> None:
     layout = morph(HEAT, (4,))
     matrix = layout.matrix.copy()
     matrix[2, 2] = 5.0
-    op = sparse_layout.GemmOp(layout.tile, layout.halo, layout.outputs.tolist(),
-                              layout.inputs.tolist(), matrix.tolist())
+    op = sparse_layout.GemmOp(
+        layout.tile, layout.halo, layout.outputs.tolist(), layout.inputs.tolist(), matrix.tolist()
+    )
     with pytest.raises(VerifyException, match="row 2 computes a different stencil"):
         op.verify()
-    shifted = sparse_layout.GemmOp(layout.tile, layout.halo, (layout.outputs + 1).tolist(),
-                                   layout.inputs.tolist(), layout.matrix.tolist())
+    shifted = sparse_layout.GemmOp(
+        layout.tile,
+        layout.halo,
+        (layout.outputs + 1).tolist(),
+        layout.inputs.tolist(),
+        layout.matrix.tolist(),
+    )
     with pytest.raises(VerifyException, match="outputs must list the points of the 4 tile"):
         shifted.verify()
 
@@ -193,14 +214,23 @@ def test_sparse_gemm_verifier() -> None:
         _rebuilt(op, values=values).verify()
     short = op.to_layout()
     with pytest.raises(VerifyException, match=r"K after conversion \(8\) must be a multiple of 16"):
-        _rebuilt(op, permutation=short.permutation[:8].tolist(),
-                 values=short.values[:, :4].tolist(),
-                 metadata=short.metadata[:, :2].tolist()).verify()
+        _rebuilt(
+            op,
+            permutation=short.permutation[:8].tolist(),
+            values=short.values[:, :4].tolist(),
+            metadata=short.metadata[:, :2].tolist(),
+        ).verify()
     with pytest.raises(VerifyException, match="expected 32 values, got 31"):
         sparse_layout.SparseGemmOp(
-            TWO_FOUR, short.tile, short.halo, short.outputs.tolist(), short.inputs.tolist(),
-            short.permutation.tolist(), [short.values.reshape(-1)[:-1].tolist()],
-            short.metadata.tolist()).verify()
+            TWO_FOUR,
+            short.tile,
+            short.halo,
+            short.outputs.tolist(),
+            short.inputs.tolist(),
+            short.permutation.tolist(),
+            [short.values.reshape(-1)[:-1].tolist()],
+            short.metadata.tolist(),
+        ).verify()
 
 
 def _applied(layout: str, grid: str) -> str:
@@ -225,13 +255,22 @@ def test_apply_verifier_matches_rule_halo_and_rank() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("%l = sparse_layout.gemm <4x5> tile [4] halo [1] outputs [[0], [1], [2], [3]] "
-         "inputs [[0], [1]] matrix [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]] "
-         ": !sparse_layout.layout<1>", "stated size 4x5 does not match"),
-        ("%l = sparse_layout.sparse_gemm <3:4> <1x1 -> 1x16> tile [1] halo [0] outputs "
-         "[[0]] inputs [[0]]", "unsupported sparsity 3:4"),
-        ("%l = sparse_layout.gemm <1x1> tile [1] halo [0] outputs [[0]] inputs [[0]] "
-         "matrix [[1.0]] : !sparse_layout.layout<2>", "expected result type"),
+        (
+            "%l = sparse_layout.gemm <4x5> tile [4] halo [1] outputs [[0], [1], [2], [3]] "
+            "inputs [[0], [1]] matrix [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [1.0, 1.0]] "
+            ": !sparse_layout.layout<1>",
+            "stated size 4x5 does not match",
+        ),
+        (
+            "%l = sparse_layout.sparse_gemm <3:4> <1x1 -> 1x16> tile [1] halo [0] outputs "
+            "[[0]] inputs [[0]]",
+            "unsupported sparsity 3:4",
+        ),
+        (
+            "%l = sparse_layout.gemm <1x1> tile [1] halo [0] outputs [[0]] inputs [[0]] "
+            "matrix [[1.0]] : !sparse_layout.layout<2>",
+            "expected result type",
+        ),
     ],
 )
 def test_parse_errors(text: str, message: str) -> None:

@@ -129,8 +129,12 @@ def test_one_two_codes_name_the_even_or_odd_column() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.sampled_from([TWO_FOUR, ONE_TWO]), st.integers(1, 16), st.integers(0, 8),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.sampled_from([TWO_FOUR, ONE_TWO]),
+    st.integers(1, 16),
+    st.integers(0, 8),
+    st.integers(0, 2**32 - 1),
+)
 def test_compress_then_expand_is_the_identity(sparsity, rows, chunks, seed) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(seed)
     matrix = rng.integers(-5, 6, size=(rows, chunks * sparsity.group)).astype(np.float64)

@@ -257,12 +257,8 @@ def _advection_entries() -> list[CatalogEntry]:
     central_d2 = fd_line(1, 0, 2, (-1, 0, 1))
     backward_d1 = fd_line(1, 0, 1, (-2, -1, 0))
     backward_d2 = fd_line(1, 0, 2, (-2, -1, 0))
-    lax_wendroff = combine(
-        (1, identity(1)), (-courant, central_d1), (courant**2 / 2, central_d2)
-    )
-    beam_warming = combine(
-        (1, identity(1)), (-courant, backward_d1), (courant**2 / 2, backward_d2)
-    )
+    lax_wendroff = combine((1, identity(1)), (-courant, central_d1), (courant**2 / 2, central_d2))
+    beam_warming = combine((1, identity(1)), (-courant, backward_d1), (courant**2 / 2, backward_d2))
     velocity_note = "chosen here: velocity > 0, Courant number"
     return [
         make_entry(
@@ -438,17 +434,14 @@ def _poisson_entries() -> list[CatalogEntry]:
 
 def _anisotropic_entries() -> list[CatalogEntry]:
     axis_2d = _diffusion_operator(((1, 0), (0, Fraction(1, 4))))
-    axis_3d = _diffusion_operator(
-        ((1, 0, 0), (0, Fraction(1, 2), 0), (0, 0, Fraction(1, 4)))
-    )
+    axis_3d = _diffusion_operator(((1, 0, 0), (0, Fraction(1, 2), 0), (0, 0, Fraction(1, 4))))
     tensor_note = "chosen here: conductivity tensor"
     return [
         make_entry(
             "aniso2d-axis",
             _heat_step(axis_2d, 2),
             ANISOTROPIC,
-            f"computed here: u + nu*(k0 d00 + k1 d11) u; {tensor_note} diag(1, 1/4), "
-            "nu = 1/sum|L|",
+            f"computed here: u + nu*(k0 d00 + k1 d11) u; {tensor_note} diag(1, 1/4), nu = 1/sum|L|",
             "2D axis-aligned anisotropic diffusion step (5 points, unequal arms)",
         ),
         make_entry(
@@ -609,9 +602,12 @@ def _image_entries() -> list[CatalogEntry]:
         ),
         make_entry(
             "emboss3x3",
-            grid("""-2 -1 0
+            grid(
+                """-2 -1 0
                     -1  1 1
-                     0  1 2""", 2),
+                     0  1 2""",
+                2,
+            ),
             IMAGE,
             "chosen here: the common 3x3 emboss kernel [-2 -1 0; -1 1 1; 0 1 2]",
             "3x3 emboss filter (diagonal relief)",
@@ -675,4 +671,3 @@ def _cellular_entries() -> list[CatalogEntry]:
             "2D Larger-than-Life neighbourhood count, 11x11 (121 points)",
         ),
     ]
-

@@ -14,7 +14,7 @@ never clashes with xDSL's upstream `stencil` dialect, which
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -129,8 +129,9 @@ class StencilOp(IRDLOperation):
     result = result_def(StencilType)
     traits = traits_def(Pure())
 
-    def __init__(self, offsets: Sequence[Sequence[int]], coefficients: Sequence[float],
-                 rank: int) -> None:
+    def __init__(
+        self, offsets: Sequence[Sequence[int]], coefficients: Sequence[float], rank: int
+    ) -> None:
         super().__init__(
             properties={
                 "offsets": DenseArrayBase.from_list(i64, [o for off in offsets for o in off]),
@@ -154,9 +155,7 @@ class StencilOp(IRDLOperation):
         flat = self.offsets.get_values()
         coefficients = self.coefficients.get_values()
         rank = self.rank
-        return [
-            (flat[i * rank : (i + 1) * rank], c) for i, c in enumerate(coefficients)
-        ]
+        return [(flat[i * rank : (i + 1) * rank], c) for i, c in enumerate(coefficients)]
 
     def to_stencil(self) -> Stencil:
         """The :class:`Stencil` this op holds; raises :class:`StencilError` if invalid."""
@@ -196,7 +195,7 @@ class StencilOp(IRDLOperation):
 
     def print(self, printer: Printer) -> None:
         points = ", ".join(
-            f"[{', '.join(str(o) for o in offset)}] = {_format_coefficient(c)}"
+            f"[{', '.join(str(o) for o in offset)}] = {format_float(c)}"
             for offset, c in self.points()
         )
         printer.print_string(f" [{points}] : ")
@@ -234,17 +233,14 @@ class ApplyOp(IRDLOperation):
         return cast(GridType, self.input.type)
 
     def verify_(self) -> None:
-        if self.steps.data < 1:
-            raise VerifyException(f"steps must be at least 1, got {self.steps.data}")
-        if self.output.type != self.input.type:
-            raise VerifyException("the output grid type must equal the input grid type")
-        stencil_rank = cast(StencilType, self.stencil.type).rank.data
+        verify_application(
+            "stencil",
+            cast(StencilType, self.stencil.type).rank.data,
+            self.steps,
+            self.input,
+            self.output,
+        )
         grid = self.grid_type
-        if stencil_rank != len(grid.dims):
-            raise VerifyException(
-                f"a rank-{stencil_rank} stencil cannot apply to the rank-{len(grid.dims)} "
-                f"grid {grid}"
-            )
         definition = self.stencil.owner
         if isinstance(definition, StencilOp):
             try:
@@ -254,33 +250,75 @@ class ApplyOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> ApplyOp:
-        stencil = parser.parse_unresolved_operand()
-        parser.parse_keyword("to")
-        grid = parser.parse_unresolved_operand()
-        parser.parse_keyword("steps")
-        steps = parser.parse_integer(allow_negative=True)
-        attributes = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        grid_type = parser.parse_type()
-        if not isinstance(grid_type, GridType):
-            parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
-        op = cls(
-            parser.resolve_operand(stencil, StencilType(IntAttr(len(grid_type.dims)))),
-            parser.resolve_operand(grid, grid_type),
-            steps,
+        stencil, grid, steps, attributes = parse_application(
+            parser, lambda rank: StencilType(IntAttr(rank))
         )
+        op = cls(stencil, grid, steps)
         op.attributes.update(attributes)
         return op
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(" ")
-        printer.print_operand(self.stencil)
-        printer.print_string(" to ")
-        printer.print_operand(self.input)
-        printer.print_string(f" steps {self.steps.data}")
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        printer.print_attribute(self.output.type)
+        print_application(printer, self.stencil, self.input, self.steps, self.attributes)
+
+
+def verify_application(
+    kind: str, source_rank: int, steps: IntAttr, grid: SSAValue, output: SSAValue
+) -> None:
+    """The checks every ``<kind> to %grid steps N`` application shares (ours: `lstencil.apply`
+    and `sparse_layout.apply`): steps, the result type, the rank of what is applied."""
+    if steps.data < 1:
+        raise VerifyException(f"steps must be at least 1, got {steps.data}")
+    if output.type != grid.type:
+        raise VerifyException("the output grid type must equal the input grid type")
+    grid_type = cast(GridType, grid.type)
+    if source_rank != len(grid_type.dims):
+        raise VerifyException(
+            f"a rank-{source_rank} {kind} cannot apply to the rank-{len(grid_type.dims)} "
+            f"grid {grid_type}"
+        )
+
+
+def parse_application(
+    parser: Parser, source_type: Callable[[int], Attribute]
+) -> tuple[SSAValue, SSAValue, int, dict[str, Attribute]]:
+    """Parse ``%source to %grid steps N {attributes} : !lstencil.grid<...>``.
+
+    `source_type` gives the type of the applied value for the grid's rank.
+    """
+    source = parser.parse_unresolved_operand()
+    parser.parse_keyword("to")
+    grid = parser.parse_unresolved_operand()
+    parser.parse_keyword("steps")
+    steps = parser.parse_integer(allow_negative=True, allow_boolean=False)
+    attributes = parser.parse_optional_attr_dict()
+    parser.parse_punctuation(":")
+    grid_type = parser.parse_type()
+    if not isinstance(grid_type, GridType):
+        parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
+    return (
+        parser.resolve_operand(source, source_type(len(grid_type.dims))),
+        parser.resolve_operand(grid, grid_type),
+        steps,
+        attributes,
+    )
+
+
+def print_application(
+    printer: Printer,
+    source: SSAValue,
+    grid: SSAValue,
+    steps: IntAttr,
+    attributes: dict[str, Attribute],
+) -> None:
+    """Print ``%source to %grid steps N {attributes} : <grid type>``."""
+    printer.print_string(" ")
+    printer.print_operand(source)
+    printer.print_string(" to ")
+    printer.print_operand(grid)
+    printer.print_string(f" steps {steps.data}")
+    printer.print_op_attributes(attributes)
+    printer.print_string(" : ")
+    printer.print_attribute(grid.type)
 
 
 @dataclass(frozen=True)
@@ -326,8 +364,9 @@ def _parse_coefficient(parser: Parser) -> float:
     return -value if negative else value
 
 
-def _format_coefficient(value: float) -> str:
-    """Shortest text that reads back to the same float64, always with a decimal point."""
+def format_float(value: float) -> str:
+    """Shortest text that reads back to the same float64, always with a decimal point
+    (as MLIR's float literals need); `nan` and `inf` as they are."""
     if not math.isfinite(value):
         return str(value)
     text = repr(value)

@@ -28,7 +28,6 @@ n:m sparse by construction) and that padding slots hold zeros.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
@@ -51,7 +50,13 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from sparse_stencil.dialects.lstencil import GridType
+from sparse_stencil.dialects.lstencil import (
+    GridType,
+    format_float,
+    parse_application,
+    print_application,
+    verify_application,
+)
 from sparse_stencil.dialects.ranked_type import RankedType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
@@ -225,15 +230,17 @@ class GemmOp(LayoutOp):
     @classmethod
     def from_layout(cls, gemm: TiledGemm) -> GemmOp:
         """The op that holds `gemm`."""
-        return cls(gemm.tile, gemm.halo, gemm.outputs.tolist(), gemm.inputs.tolist(),
-                   gemm.matrix.tolist())
+        return cls(
+            gemm.tile, gemm.halo, gemm.outputs.tolist(), gemm.inputs.tolist(), gemm.matrix.tolist()
+        )
 
     def to_layout(self) -> TiledGemm:
         """The :class:`TiledGemm` this op holds (unchecked: see :meth:`verify_`)."""
         tile, halo, outputs, inputs = self._maps()
         matrix = np.array(self.matrix.get_values(), dtype=np.float64)
-        return TiledGemm(tile, halo, outputs, inputs,
-                         matrix.reshape(outputs.shape[0], inputs.shape[0]))
+        return TiledGemm(
+            tile, halo, outputs, inputs, matrix.reshape(outputs.shape[0], inputs.shape[0])
+        )
 
     def _verify_sizes(self) -> None:
         _check_size(self.matrix, self.rows * (len(self.inputs) // self.rank), "matrix entries")
@@ -254,7 +261,7 @@ class GemmOp(LayoutOp):
         layout = self.to_layout()
         printer.print_string(f" <{layout.m}x{layout.k}>")
         self._print_maps(printer, layout)
-        printer.print_string(" matrix " + _format_rows(layout.matrix, _format_float))
+        printer.print_string(" matrix " + _format_rows(layout.matrix, format_float))
         self._print_tail(printer)
 
 
@@ -291,19 +298,32 @@ class SparseGemmOp(LayoutOp):
         values: Sequence[Sequence[float]],
         metadata: Sequence[Sequence[int]],
     ) -> None:
-        super().__init__(tile, halo, outputs, inputs, {
-            "sparsity": SparsityAttr(sparsity),
-            "permutation": DenseArrayBase.from_list(i64, list(permutation)),
-            "values": _floats(values),
-            "metadata": DenseArrayBase.from_list(i8, [v for row in metadata for v in row]),
-        })
+        super().__init__(
+            tile,
+            halo,
+            outputs,
+            inputs,
+            {
+                "sparsity": SparsityAttr(sparsity),
+                "permutation": DenseArrayBase.from_list(i64, list(permutation)),
+                "values": _floats(values),
+                "metadata": DenseArrayBase.from_list(i8, [v for row in metadata for v in row]),
+            },
+        )
 
     @classmethod
     def from_layout(cls, sparse: SparseGemm) -> SparseGemmOp:
         """The op that holds `sparse`."""
-        return cls(sparse.sparsity, sparse.tile, sparse.halo, sparse.outputs.tolist(),
-                   sparse.inputs.tolist(), sparse.permutation.tolist(), sparse.values.tolist(),
-                   sparse.metadata.tolist())
+        return cls(
+            sparse.sparsity,
+            sparse.tile,
+            sparse.halo,
+            sparse.outputs.tolist(),
+            sparse.inputs.tolist(),
+            sparse.permutation.tolist(),
+            sparse.values.tolist(),
+            sparse.metadata.tolist(),
+        )
 
     @property
     def rule(self) -> Sparsity:
@@ -365,13 +385,11 @@ class SparseGemmOp(LayoutOp):
     def print(self, printer: Printer) -> None:
         layout = self.to_layout()
         printer.print_string(f" <{layout.sparsity.name}>")
-        printer.print_string(
-            f" <{layout.m}x{layout.k_before} -> {layout.m}x{layout.k_after}>"
-        )
+        printer.print_string(f" <{layout.m}x{layout.k_before} -> {layout.m}x{layout.k_after}>")
         self._print_maps(printer, layout)
         slots = ", ".join("pad" if s < 0 else str(s) for s in layout.permutation.tolist())
         printer.print_string(f" permutation [{slots}]")
-        printer.print_string(" values " + _format_rows(layout.values, _format_float))
+        printer.print_string(" values " + _format_rows(layout.values, format_float))
         printer.print_string(" metadata " + _format_rows(layout.metadata, hex))
         self._print_tail(printer)
 
@@ -408,16 +426,14 @@ class ApplyOp(IRDLOperation):
         return cast(GridType, self.input.type)
 
     def verify_(self) -> None:
-        if self.steps.data < 1:
-            raise VerifyException(f"steps must be at least 1, got {self.steps.data}")
-        if self.output.type != self.input.type:
-            raise VerifyException("the output grid type must equal the input grid type")
+        verify_application(
+            "layout",
+            cast(LayoutType, self.layout.type).rank.data,
+            self.steps,
+            self.input,
+            self.output,
+        )
         grid = self.grid_type
-        rank = cast(LayoutType, self.layout.type).rank.data
-        if rank != len(grid.dims):
-            raise VerifyException(
-                f"a rank-{rank} layout cannot apply to the rank-{len(grid.dims)} grid {grid}"
-            )
         definition = self.layout.owner
         if isinstance(definition, LayoutOp):
             try:
@@ -434,38 +450,18 @@ class ApplyOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> ApplyOp:
-        layout = parser.parse_unresolved_operand()
-        parser.parse_keyword("to")
-        grid = parser.parse_unresolved_operand()
-        parser.parse_keyword("steps")
-        steps = parser.parse_integer(allow_negative=True, allow_boolean=False)
-        attributes = parser.parse_optional_attr_dict()
-        parser.parse_punctuation(":")
-        grid_type = parser.parse_type()
-        if not isinstance(grid_type, GridType):
-            parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
-        op = cls(
-            parser.resolve_operand(layout, LayoutType(IntAttr(len(grid_type.dims)))),
-            parser.resolve_operand(grid, grid_type),
-            steps,
+        layout, grid, steps, attributes = parse_application(
+            parser, lambda rank: LayoutType(IntAttr(rank))
         )
+        op = cls(layout, grid, steps)
         op.attributes.update(attributes)
         return op
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(" ")
-        printer.print_operand(self.layout)
-        printer.print_string(" to ")
-        printer.print_operand(self.input)
-        printer.print_string(f" steps {self.steps.data}")
-        printer.print_op_attributes(self.attributes)
-        printer.print_string(" : ")
-        printer.print_attribute(self.output.type)
+        print_application(printer, self.layout, self.input, self.steps, self.attributes)
 
 
-SparseLayout = Dialect(
-    "sparse_layout", [GemmOp, SparseGemmOp, ApplyOp], [LayoutType, SparsityAttr]
-)
+SparseLayout = Dialect("sparse_layout", [GemmOp, SparseGemmOp, ApplyOp], [LayoutType, SparsityAttr])
 
 
 def _floats(rows: Sequence[Sequence[float]]) -> DenseArrayBase:
@@ -552,15 +548,6 @@ def _parse_tail(parser: Parser, op: LayoutOp) -> None:
 
 
 def _format_rows(rows: npt.NDArray[np.generic], item: Callable[[int], str]) -> str:
-    return "[" + ", ".join(
-        "[" + ", ".join(item(v) for v in row.tolist()) + "]" for row in rows
-    ) + "]"
-
-
-def _format_float(value: float) -> str:
-    """Shortest text that reads back to the same float64, always with a decimal point."""
-    text = repr(float(value))
-    if "." in text or not math.isfinite(value):
-        return text
-    mantissa, _, exponent = text.partition("e")
-    return f"{mantissa}.0" + (f"e{exponent}" if exponent else "")
+    return (
+        "[" + ", ".join("[" + ", ".join(item(v) for v in row.tolist()) + "]" for row in rows) + "]"
+    )

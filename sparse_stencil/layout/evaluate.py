@@ -106,9 +106,7 @@ def _gather(
     return np.where(real[:, None], padded[tuple(np.moveaxis(reads, -1, 0))], 0.0)
 
 
-def _tile_origins(
-    layout: TiledGemm | SparseGemm, shape: tuple[int, ...]
-) -> npt.NDArray[np.int64]:
+def _tile_origins(layout: TiledGemm | SparseGemm, shape: tuple[int, ...]) -> npt.NDArray[np.int64]:
     """Origins of the tiles that cover the interior, first axis outermost."""
     starts = [
         np.arange(band, n - band, extent)

@@ -338,8 +338,9 @@ def _swap_into(
     for step in range(_SEARCH_SWAPS):
         over = load > sparsity.kept
         if not over.any():
-            members = [sorted(c for c in slots[chunk == i].tolist() if c >= 0)
-                       for i in range(chunks)]
+            members = [
+                sorted(c for c in slots[chunk == i].tolist() if c >= 0) for i in range(chunks)
+            ]
             return [group for group in members if group]
         culprit = int(rng.choice(np.flatnonzero((bits.astype(bool) & over[chunk]).any(axis=1))))
         home = int(chunk[culprit])
@@ -409,16 +410,16 @@ def _matching(columns: npt.NDArray[np.int64], sparsity: Sparsity) -> list[list[i
     if sparsity.kept == 1:
         return halves
     padded = [half + [PADDING] * (2 - len(half)) for half in halves]
-    return [[*padded[i], *(padded[i + 1] if i + 1 < len(padded) else [])]
-            for i in range(0, len(padded), 2)]
+    return [
+        [*padded[i], *(padded[i + 1] if i + 1 < len(padded) else [])]
+        for i in range(0, len(padded), 2)
+    ]
 
 
 def _slots(groups: list[list[int]], sparsity: Sparsity) -> tuple[int, ...]:
     """Chunks in order of their first column, each padded to the chunk width, then to K."""
     ordered = sorted(groups, key=lambda group: min(c for c in group if c >= 0))
-    slots = [
-        c for group in ordered for c in group + [PADDING] * (sparsity.group - len(group))
-    ]
+    slots = [c for group in ordered for c in group + [PADDING] * (sparsity.group - len(group))]
     return tuple(slots + [PADDING] * (_round_up(len(slots), sparsity.mma_k) - len(slots)))
 
 

@@ -176,9 +176,7 @@ def tile_shapes(dims: int) -> list[tuple[int, ...]]:
         for shape in itertools.product(range(1, MMA_M + 1), repeat=dims)
         if math.prod(shape) <= MMA_M
     ]
-    return sorted(
-        shapes, key=lambda shape: (-math.prod(shape), *(-e for e in reversed(shape)))
-    )
+    return sorted(shapes, key=lambda shape: (-math.prod(shape), *(-e for e in reversed(shape))))
 
 
 def check_tile(tile: Sequence[int], dims: int) -> tuple[int, ...]:

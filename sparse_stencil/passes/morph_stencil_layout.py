@@ -85,8 +85,11 @@ def applies_by_rule(
             refuse(op, f"its result is used by {user.name}; only {kind.name} can take a layout")
         storage = user.grid_type.storage
         if stated is not None and storage != stated:
-            refuse(op, f"dtype={stated.mlir_name} disagrees with the {storage.mlir_name} "
-                   "grid it is applied to")
+            refuse(
+                op,
+                f"dtype={stated.mlir_name} disagrees with the {storage.mlir_name} "
+                "grid it is applied to",
+            )
         groups.setdefault(sparsity_of(storage), []).append(user)
     if not groups:
         return {sparsity_of(stated or storage_type("float16")): []}

@@ -70,8 +70,12 @@ def _argument_parser() -> argparse.ArgumentParser:
         "layout", help="morph a stencil into a tiled GEMM and convert it to 2:4 (or 1:2)"
     )
     layout.add_argument("stencil", help="a catalog id or alias, or an MLIR file")
-    layout.add_argument("--dtype", default="float16", choices=sorted(STORAGE_TYPES),
-                        help="storage type: float16/bfloat16 use 2:4, float32 (tf32) 1:2")
+    layout.add_argument(
+        "--dtype",
+        default="float16",
+        choices=sorted(STORAGE_TYPES),
+        help="storage type: float16/bfloat16 use 2:4, float32 (tf32) 1:2",
+    )
     layout.add_argument("--tile", type=parse_tile, help="force an output tile, e.g. 8,2")
     layout.add_argument("--mlir", action="store_true", help="also print the L1 MLIR")
     layout.set_defaults(command=_layout_command)
@@ -139,8 +143,11 @@ def _show_command(arguments: argparse.Namespace, console: Console) -> None:
     )
     if not _names_a_file(arguments.stencil):
         entry = catalog.entry(arguments.stencil)
-        console.print(f"{entry.description}\ndomain: {entry.domain}\nsource: {entry.source}",
-                      markup=False, highlight=False)
+        console.print(
+            f"{entry.description}\ndomain: {entry.domain}\nsource: {entry.source}",
+            markup=False,
+            highlight=False,
+        )
     with np.printoptions(linewidth=160, precision=6, suppress=True):
         console.print(str(stencil.weights()), markup=False, highlight=False)
     _print_text(console, stencil.to_mlir(arguments.shape, arguments.dtype, arguments.steps))
@@ -162,7 +169,12 @@ def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
     stats = layout_statistics(stencil, arguments.dtype, choice.gemm.tile)
     tile = "x".join(str(n) for n in stats.tile)
     table = Table(
-        "tile", "K before", "bound", "K after", "redundancy", title="tiles searched",
+        "tile",
+        "K before",
+        "bound",
+        "K after",
+        "redundancy",
+        title="tiles searched",
         caption="-: not converted, since its lower bound cannot beat the chosen tile",
     )
     ranked = sorted(choice.candidates, key=lambda c: (c.k_after is None, c.padded_bound))
@@ -173,7 +185,8 @@ def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
             str(candidate.k_before),
             str(candidate.padded_bound),
             "-" if k_after is None else str(k_after),
-            "-" if k_after is None
+            "-"
+            if k_after is None
             else f"{redundancy(k_after, math.prod(candidate.tile), stats.nonzeros):.2f}",
         )
     console.print(table)

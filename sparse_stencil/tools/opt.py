@@ -45,9 +45,7 @@ class SparseStencilOptMain(xDSLOptMain):
 def main(argv: list[str] | None = None) -> None:
     """Run the optimizer on the command line's arguments."""
     with exit_on_user_error():
-        SparseStencilOptMain(
-            description="sparse-stencil modular optimizer driver", args=argv
-        ).run()
+        SparseStencilOptMain(description="sparse-stencil modular optimizer driver", args=argv).run()
 
 
 if __name__ == "__main__":
