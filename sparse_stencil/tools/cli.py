@@ -168,15 +168,7 @@ def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
     choice = choose_layout(stencil, sparsity_of(storage_type(arguments.dtype)), arguments.tile)
     stats = layout_statistics(stencil, arguments.dtype, choice.gemm.tile)
     tile = "x".join(str(n) for n in stats.tile)
-    table = Table(
-        "tile",
-        "K before",
-        "bound",
-        "K after",
-        "redundancy",
-        title="tiles searched",
-        caption="-: not converted, since its lower bound cannot beat the chosen tile",
-    )
+    table = Table("tile", "K before", "bound", "K after", "redundancy", title="tiles searched")
     ranked = sorted(choice.candidates, key=lambda c: (c.k_after is None, c.padded_bound))
     for candidate in ranked[:_TILES_SHOWN]:
         k_after = candidate.k_after
@@ -190,6 +182,7 @@ def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
             else f"{redundancy(k_after, math.prod(candidate.tile), stats.nonzeros):.2f}",
         )
     console.print(table)
+    console.print("(-: not converted, since its lower bound cannot beat the chosen tile)")
     console.print(
         f"[bold]{stencil.name or arguments.stencil}[/bold] ({stats.sparsity}): tile {tile}, "
         f"K {stats.k_before} -> {stats.k_after} (lower bound {stats.padded_bound}), "
