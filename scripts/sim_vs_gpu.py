@@ -35,18 +35,9 @@ sys.path.insert(0, str(ROOT / "test" / "sim"))
 from sim_cases import CASES, Case, kernel_text  # noqa: E402
 
 from sparse_stencil.sim import parse_ptx, run_ptx  # noqa: E402
+from sparse_stencil.sim.operands import NUMPY_TYPES  # noqa: E402
 
 Runner = Callable[[Case, list[Any]], None]
-_SCALAR_TYPES = {
-    "u32": np.uint32,
-    "s32": np.int32,
-    "b32": np.uint32,
-    "u64": np.uint64,
-    "s64": np.int64,
-    "b64": np.uint64,
-    "f32": np.float32,
-    "f64": np.float64,
-}
 
 
 class Unavailable(Exception):
@@ -104,7 +95,7 @@ class GpuRunner:
                 buffers.append((buffer, value))
                 launch_args.append(buffer)
             else:
-                launch_args.append(_SCALAR_TYPES[param.type](value))
+                launch_args.append(NUMPY_TYPES[param.type](value))
         function(*launch_args, block=_pad3(case.block), grid=_pad3(case.grid))
         cuda.Context.synchronize()
         for buffer, value in buffers:

@@ -36,7 +36,8 @@ class PtxasError(StencilError):
 
 @dataclass(frozen=True)
 class AssembleResult:
-    """A successful assembly: the cubin, ptxas's warnings (one per line) and its full output."""
+    """A successful assembly: the cubin, ptxas's warnings (one per line), its full output and
+    the command that ran it."""
 
     cubin: bytes
     warnings: list[str]

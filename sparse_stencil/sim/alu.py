@@ -121,22 +121,7 @@ def _decode_integer(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_
     op = ins.opcode
     numpy_type = NUMPY_TYPES[type_name]
     if op in ("not", "cnot", "abs", "neg", "popc", "clz"):
-        expect_operands(ctx, ins, 2)
-        source = reader(ctx, ins, ins.operands[1], type_name)
-        out_type = "u32" if op in ("popc", "clz") else type_name
-        write = writer(ctx, ins, ins.operands[0], out_type)
-        bits = TYPE_BITS[type_name]
-        unary: Callable[[Any], Any] = {
-            "not": lambda a: ~np.asarray(a, dtype=numpy_type),
-            "cnot": lambda a: (np.asarray(a) == 0).astype(numpy_type),
-            "abs": lambda a: np.abs(np.asarray(a, dtype=numpy_type)),
-            "neg": lambda a: numpy_type(0) - np.asarray(a, dtype=numpy_type),
-            "popc": lambda a: np.bitwise_count(np.asarray(a, dtype=numpy_type)).astype(np.uint32),
-            "clz": lambda a: (
-                bits - bit_length(np.asarray(a, dtype=numpy_type).view(UINT[bits]))
-            ).astype(np.uint32),
-        }[op]
-        return normal_op(ins, lambda st, mask: write(st, unary(source(st)), mask))
+        return _decode_integer_unary(ctx, ins, type_name)
     if op in ("shl", "shr"):
         expect_operands(ctx, ins, 3)
         a, amount = (
@@ -183,6 +168,27 @@ def _decode_integer(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_
     return normal_op(
         ins, lambda st, mask: write(st, np.asarray(function(a(st), b(st)), dtype=numpy_type), mask)
     )
+
+
+def _decode_integer_unary(ctx: DecodeContext, ins: Instruction, type_name: str) -> Op:
+    """not, cnot, abs, neg; popc and clz (which give a .u32 count)."""
+    op = ins.opcode
+    expect_operands(ctx, ins, 2)
+    source = reader(ctx, ins, ins.operands[1], type_name)
+    write = writer(ctx, ins, ins.operands[0], "u32" if op in ("popc", "clz") else type_name)
+    numpy_type = NUMPY_TYPES[type_name]
+    bits = TYPE_BITS[type_name]
+    unary: Callable[[Any], Any] = {
+        "not": lambda a: ~np.asarray(a, dtype=numpy_type),
+        "cnot": lambda a: (np.asarray(a) == 0).astype(numpy_type),
+        "abs": lambda a: np.abs(np.asarray(a, dtype=numpy_type)),
+        "neg": lambda a: numpy_type(0) - np.asarray(a, dtype=numpy_type),
+        "popc": lambda a: np.bitwise_count(np.asarray(a, dtype=numpy_type)).astype(np.uint32),
+        "clz": lambda a: (
+            bits - bit_length(np.asarray(a, dtype=numpy_type).view(UINT[bits]))
+        ).astype(np.uint32),
+    }[op]
+    return normal_op(ins, lambda st, mask: write(st, unary(source(st)), mask))
 
 
 def _decode_sad(ctx: DecodeContext, ins: Instruction, type_name: str) -> Op:
@@ -243,9 +249,7 @@ def _decode_multiply(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type
 def _float_values(raw: Any, type_name: str) -> list[np.ndarray]:
     """float64 values of an operand of a float type: one array, or two for the x2 types."""
     raw = np.asarray(raw)
-    if type_name in ("f32", "f64", "tf32"):
-        return [raw.astype(np.float64)]
-    if type_name == "f16":
+    if type_name in ("f16", "f32", "f64", "tf32"):
         return [raw.astype(np.float64)]
     if type_name == "bf16":
         return [numerics.bf16_values(raw)]
@@ -294,24 +298,30 @@ def _exact(op: str, operands: list[np.ndarray]) -> tuple[np.ndarray, Any]:
     return numerics.two_sum(product, operands[2])
 
 
+_FLOAT_ARITY = {
+    "add": 2,
+    "sub": 2,
+    "mul": 2,
+    "fma": 3,
+    "mad": 3,
+    "div": 2,
+    "min": 2,
+    "max": 2,
+    "neg": 1,
+    "abs": 1,
+    "rcp": 1,
+    "sqrt": 1,
+    "copysign": 2,
+}
+"""Source operands of each floating-point instruction."""
+
+Lanes = Callable[["State"], list[list[np.ndarray]]]
+"""Per element lane (one, or two for the x2 types), the float64 values of all sources."""
+
+
 def _decode_float(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_name: str) -> Op:
     op = ins.opcode
-    arity = {
-        "add": 2,
-        "sub": 2,
-        "mul": 2,
-        "fma": 3,
-        "mad": 3,
-        "div": 2,
-        "min": 2,
-        "max": 2,
-        "neg": 1,
-        "abs": 1,
-        "rcp": 1,
-        "sqrt": 1,
-        "copysign": 2,
-    }[op]
-    expect_operands(ctx, ins, arity + 1)
+    expect_operands(ctx, ins, _FLOAT_ARITY[op] + 1)
     sources = [reader(ctx, ins, o, type_name) for o in ins.operands[1:]]
     write = writer(ctx, ins, ins.operands[0], type_name)
     if op == "copysign" and (type_name not in ("f32", "f64") or mods.flags or mods.rounding):
@@ -320,51 +330,91 @@ def _decode_float(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_na
         return _decode_sign(ins, type_name, sources, write)
     if type_name == "f64":
         return _decode_f64(ctx, ins, mods, sources, write)
+    if op in ("min", "max", "neg", "abs"):
+        return _decode_unrounded(ins, mods, type_name, sources, write)
+    if op in ("div", "rcp", "sqrt"):
+        return _decode_f32_divide_sqrt(ctx, ins, mods, type_name, sources, write)
+    return _decode_rounded(ctx, ins, mods, type_name, sources, write)
+
+
+def _lanes(sources: list[Reader], type_name: str, mods: Modifiers) -> Lanes:
+    """The sources' values by element lane, subnormals flushed with ``.ftz``."""
     fmt = _element_format(type_name)
     ftz = "ftz" in mods.flags
 
-    def operands(st: State) -> list[list[np.ndarray]]:
+    def lanes(st: State) -> list[list[np.ndarray]]:
         per_source = [_float_values(read(st), type_name) for read in sources]
         if ftz:
-            per_source = [[numerics.flush_subnormal(v, fmt) for v in lanes] for lanes in per_source]
-        return [list(lanes) for lanes in zip(*per_source, strict=True)]
+            per_source = [
+                [numerics.flush_subnormal(v, fmt) for v in values] for values in per_source
+            ]
+        return [list(lane) for lane in zip(*per_source, strict=True)]
 
-    if op in ("min", "max", "neg", "abs"):
-        function: Callable[..., np.ndarray] = {
-            "min": np.fmin,
-            "max": np.fmax,
-            "neg": np.negative,
-            "abs": np.abs,
-        }[op]
-        return normal_op(
-            ins,
-            lambda st, mask: write(
-                st,
-                _float_result(
-                    [_finish(function(*lane), fmt, mods) for lane in operands(st)], type_name
-                ),
-                mask,
-            ),
+    return lanes
+
+
+def _decode_unrounded(
+    ins: Instruction, mods: Modifiers, type_name: str, sources: list[Reader], write: Writer
+) -> Op:
+    """min, max, and neg/abs with ``.ftz``: exact results, which need no rounding."""
+    function: Callable[..., np.ndarray] = {
+        "min": np.fmin,
+        "max": np.fmax,
+        "neg": np.negative,
+        "abs": np.abs,
+    }[ins.opcode]
+    fmt = _element_format(type_name)
+    lanes = _lanes(sources, type_name, mods)
+
+    def run(st: State, mask: Mask) -> None:
+        results = [_finish(function(*lane), fmt, mods) for lane in lanes(st)]
+        write(st, _float_result(results, type_name), mask)
+
+    return normal_op(ins, run)
+
+
+def _decode_f32_divide_sqrt(
+    ctx: DecodeContext,
+    ins: Instruction,
+    mods: Modifiers,
+    type_name: str,
+    sources: list[Reader],
+    write: Writer,
+) -> Op:
+    """div, rcp and sqrt on f32, by numpy's correctly rounded float32 operations."""
+    op = ins.opcode
+    if type_name != "f32":
+        raise ctx.error(ins, f"{op} is supported on .f32 and .f64 only")
+    if mods.rounding not in (None, "rn") or (
+        mods.rounding is None and not ({"approx", "full"} & mods.flags)
+    ):
+        raise ctx.error(ins, f"{op}.f32 needs .rn, .approx or .full")
+    function = {"div": np.divide, "rcp": lambda x: np.float32(1) / x, "sqrt": np.sqrt}[op]
+    fmt = _element_format(type_name)
+    lanes = _lanes(sources, type_name, mods)
+
+    def run(st: State, mask: Mask) -> None:
+        result = function(*(lane.astype(np.float32) for lane in lanes(st)[0]))
+        write(
+            st,
+            _float_result([_finish(np.asarray(result, np.float64), fmt, mods)], type_name),
+            mask,
         )
-    if op in ("div", "rcp", "sqrt"):
-        if type_name != "f32":
-            raise ctx.error(ins, f"{op} is supported on .f32 and .f64 only")
-        if mods.rounding not in (None, "rn") or (
-            mods.rounding is None and not ({"approx", "full"} & mods.flags)
-        ):
-            raise ctx.error(ins, f"{op}.f32 needs .rn, .approx or .full")
-        function = {"div": np.divide, "rcp": lambda x: np.float32(1) / x, "sqrt": np.sqrt}[op]
 
-        def run_single(st: State, mask: Mask) -> None:
-            lanes = operands(st)[0]
-            result = function(*(lane.astype(np.float32) for lane in lanes))
-            write(
-                st,
-                _float_result([_finish(np.asarray(result, np.float64), fmt, mods)], type_name),
-                mask,
-            )
+    return normal_op(ins, run)
 
-        return normal_op(ins, run_single)
+
+def _decode_rounded(
+    ctx: DecodeContext,
+    ins: Instruction,
+    mods: Modifiers,
+    type_name: str,
+    sources: list[Reader],
+    write: Writer,
+) -> Op:
+    """add, sub, mul, fma and mad with a rounding mode: the exact result rounded once (plain
+    f32 ``.rn`` add, sub and mul by numpy's float32, which is the same)."""
+    op = ins.opcode
     mode = mods.rounding or "rn"
     if mode not in ("rn", "rz", "rm", "rp"):
         raise ctx.error(ins, f"rounding .{mode} is not valid here")
@@ -374,26 +424,29 @@ def _decode_float(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_na
         type_name == "f32"
         and mode == "rn"
         and op in ("add", "sub", "mul")
-        and not (ftz or "sat" in mods.flags)
+        and not ({"ftz", "sat"} & mods.flags)
     ):
         function = {"add": np.add, "sub": np.subtract, "mul": np.multiply}[op]
         first, second = sources
+        nan = np.uint32(numerics.CANONICAL_NAN_BITS["f32"])
 
         def run_f32(st: State, mask: Mask) -> None:
             result = np.asarray(function(first(st), second(st)), dtype=np.float32)
-            bits = np.where(np.isnan(result), np.uint32(0x7FFFFFFF), result.view(np.uint32))
+            bits = np.where(np.isnan(result), nan, result.view(np.uint32))
             write(st, bits.view(np.float32), mask)
 
         return normal_op(ins, run_f32)
+    fmt = _element_format(type_name)
+    lanes = _lanes(sources, type_name, mods)
 
-    def run_rounded(st: State, mask: Mask) -> None:
-        lanes = []
-        for lane in operands(st):
+    def run(st: State, mask: Mask) -> None:
+        results = []
+        for lane in lanes(st):
             hi, lo = _exact(op, lane)
-            lanes.append(_finish(numerics.round_exact(hi, lo, fmt, mode), fmt, mods))
-        write(st, _float_result(lanes, type_name), mask)
+            results.append(_finish(numerics.round_exact(hi, lo, fmt, mode), fmt, mods))
+        write(st, _float_result(results, type_name), mask)
 
-    return normal_op(ins, run_rounded)
+    return normal_op(ins, run)
 
 
 def _decode_sign(ins: Instruction, type_name: str, sources: list[Reader], write: Writer) -> Op:
@@ -466,6 +519,19 @@ _ORDER: dict[str, Callable[[Any, Any], Any]] = {
     "ge": np.greater_equal,
 }
 _UNSIGNED_NAMES = {"lo": "lt", "ls": "le", "hi": "gt", "hs": "ge"}
+_LOGIC: dict[str, Callable[[Any, Any], Any]] = {
+    "and": np.logical_and,
+    "or": np.logical_or,
+    "xor": np.logical_xor,
+}
+"""setp's combining operations, and and/or/xor on predicates."""
+_TO_INTEGRAL: dict[str, Callable[[Any], Any]] = {
+    "rni": np.rint,
+    "rzi": np.trunc,
+    "rmi": np.floor,
+    "rpi": np.ceil,
+}
+"""cvt's integer rounding modifiers."""
 
 
 def _comparisons(type_name: str) -> set[str]:
@@ -510,11 +576,7 @@ def decode_setp(ctx: DecodeContext, ins: Instruction) -> Op:
         write_p, write_q = writer(ctx, ins, destination, "pred"), None
     how = mods.compare
     is_float = type_name in FLOAT_TYPES
-    operator: Callable[[Any, Any], Any] | None = (
-        {"and": np.logical_and, "or": np.logical_or, "xor": np.logical_xor}[combine.pop()]
-        if combine
-        else None
-    )
+    operator = _LOGIC[combine.pop()] if combine else None
     if how not in _comparisons(type_name):
         raise ctx.error(ins, f"comparison .{how} does not apply to .{type_name}")
     ftz = "ftz" in mods.flags
@@ -631,7 +693,7 @@ def _conversion(
             raise ctx.error(ins, "integer-to-float cvt needs .rn, .rz, .rm or .rp")
         return _int_to_float(ctx, ins, out_type, rounding, mods)
     if not out_float:
-        if rounding not in ("rni", "rzi", "rmi", "rpi"):
+        if rounding not in _TO_INTEGRAL:
             raise ctx.error(ins, "float-to-integer cvt needs .rni, .rzi, .rmi or .rpi")
         return _float_to_int(in_type, out_type, rounding, mods)
     return _float_to_float(ctx, ins, mods, out_type, in_type)
@@ -674,7 +736,7 @@ def _int_to_float(
 def _float_to_int(
     in_type: str, out_type: str, rounding: str, mods: Modifiers
 ) -> Callable[[Any], Any]:
-    function = {"rni": np.rint, "rzi": np.trunc, "rmi": np.floor, "rpi": np.ceil}[rounding]
+    function = _TO_INTEGRAL[rounding]
     numpy_type = NUMPY_TYPES[out_type]
     info = np.iinfo(numpy_type)
     fmt = FORMATS.get(in_type)
@@ -695,10 +757,10 @@ def _float_to_float(
     ctx: DecodeContext, ins: Instruction, mods: Modifiers, out_type: str, in_type: str
 ) -> Callable[[Any], Any]:
     rounding = mods.rounding
-    if rounding in ("rni", "rzi", "rmi", "rpi"):
+    if rounding in _TO_INTEGRAL:
         if out_type != in_type:
             raise ctx.error(ins, f".{rounding} rounds to an integral value of the same type")
-        function = {"rni": np.rint, "rzi": np.trunc, "rmi": np.floor, "rpi": np.ceil}[rounding]
+        function = _TO_INTEGRAL[rounding]
         fmt = FORMATS.get(in_type)
 
         def integral(a: Any) -> Any:
@@ -726,7 +788,7 @@ def _float_to_float(
         raise ctx.error(ins, "a narrowing cvt needs a rounding modifier")
     if rounding == "rna" and out_type != "tf32":
         raise ctx.error(ins, ".rna is only valid for conversions to tf32")
-    mode = {"rn": "rn", "rna": "rna", "rz": "rz", "rm": "rm", "rp": "rp", None: "rn"}[rounding]
+    mode = rounding or "rn"
     in_fmt = FORMATS.get(in_type)
 
     def convert(a: Any) -> Any:
@@ -832,7 +894,7 @@ def _decode_predicate_logic(ctx: DecodeContext, ins: Instruction) -> Op:
     write = writer(ctx, ins, ins.operands[0], "pred")
     if unary:
         return normal_op(ins, lambda st, mask: write(st, ~sources[0](st), mask))
-    function = {"and": np.logical_and, "or": np.logical_or, "xor": np.logical_xor}[ins.opcode]
+    function = _LOGIC[ins.opcode]
     return normal_op(
         ins, lambda st, mask: write(st, function(sources[0](st), sources[1](st)), mask)
     )

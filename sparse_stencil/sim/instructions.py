@@ -35,7 +35,7 @@ from sparse_stencil.sim.operands import (
     modifiers,
     normal_op,
 )
-from sparse_stencil.sim.ptx_parser import Imm, Instruction, Kernel, Not, Sym
+from sparse_stencil.sim.ptx_parser import Imm, Instruction, Not, Sym
 from sparse_stencil.sim.warp_ops import (
     decode_ldmatrix,
     decode_mma,
@@ -105,15 +105,14 @@ _DECODERS: dict[str, Callable[[DecodeContext, Instruction], Op]] = {
 }
 
 
-def refuse_calls(kernel: Kernel) -> None:
+def refuse_calls(ctx: DecodeContext) -> None:
     """Device-function calls are not simulated. Checked before decoding, since the argument
     passing that precedes a call would otherwise be what gets reported."""
-    for ins in kernel.body:
+    for ins in ctx.kernel.body:
         if ins.opcode == "call":
             callee = next((o.name for o in ins.operands if isinstance(o, Sym)), "?")
-            raise PtxParseError(
-                f"line {ins.line}: {ins.name}: calls to device functions ('{callee}') are not "
-                "supported by the simulator"
+            raise ctx.error(
+                ins, f"calls to device functions ('{callee}') are not supported by the simulator"
             )
 
 

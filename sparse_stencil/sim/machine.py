@@ -1,10 +1,10 @@
 """The executor: launches a grid of thread blocks of a parsed PTX kernel on numpy buffers.
 
-Blocks run in batches (by default up to 16384 threads at once); every instruction is executed
-for all threads of a batch together, vectorised with numpy. Registers are arrays of shape
-(threads,), predicates bool arrays. Global memory is the numpy arrays passed as arguments,
-updated in place; each block has its own zero-filled shared memory and each thread its own
-zero-filled local memory.
+Blocks run in batches (by default up to `BATCH_THREADS` threads at once); every instruction
+is executed for all threads of a batch together, vectorised with numpy. Registers are arrays
+of shape (threads,), predicates bool arrays. Global memory is the numpy arrays passed as
+arguments, updated in place; each block has its own zero-filled shared memory and each thread
+its own zero-filled local memory.
 
 Control flow: while all live threads are at the same instruction the batch runs in *uniform*
 mode (one program counter). A branch whose predicate differs between threads switches to
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ from sparse_stencil.sim.errors import (
     PtxExecutionError,
     PtxLaunchError,
     PtxMemoryError,
+    PtxParseError,
     ThreadFault,
 )
 from sparse_stencil.sim.instructions import decode, refuse_calls
@@ -48,6 +49,7 @@ from sparse_stencil.sim.memory import (
     FlatSpace,
     Memory,
     PrivateSpace,
+    align_up,
     byte_view,
 )
 from sparse_stencil.sim.operands import FLOAT_TYPES, DecodeContext, Op, OpKind, container_of
@@ -55,6 +57,12 @@ from sparse_stencil.sim.ptx_parser import TYPE_BITS, Kernel, Module, Param, Vari
 
 Dims = tuple[int, int, int]
 MAX_THREADS_PER_BLOCK = 1024
+MAX_STEPS = 2_000_000
+"""Default limit on scheduling steps per batch, so that a runaway loop ends in an error."""
+BATCH_THREADS = 16384
+"""Default number of threads run together (whole blocks, at least one)."""
+_HOST_FLOATS = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+"""Float types a host value (an initializer, a scalar argument) can be given in."""
 
 
 @dataclass
@@ -81,9 +89,6 @@ class Threads:
         self.count = per_block * blocks
         self.per_block = per_block
         self.block_of_thread = slot.astype(np.intp)
-        self.first_block = first_block
-        self.grid = grid
-        self.block = block
         self.tid = _unravel(local, block)
         self.ctaid = _unravel(linear_block, grid)
         special: dict[str, npt.NDArray[np.uint32]] = {}
@@ -135,10 +140,6 @@ class State:
 # ---------------------------------------------------------------------------------------------
 
 
-def _align(value: int, alignment: int) -> int:
-    return -(-value // alignment) * alignment
-
-
 @dataclass
 class _KernelImage:
     kernel: Kernel
@@ -173,14 +174,10 @@ class Program:
                     variable.align,
                 )
                 symbols[variable.name] = ("const", address)
-        probe = FlatSpace("global", GLOBAL_BASE)
-        for variable, data in self._globals:
-            symbols[variable.name] = (
-                "global",
-                probe.allocate(
-                    data, f".global variable '{variable.name}'", True, max(variable.align, 256)
-                ),
-            )
+        # every launch allocates the .global variables first, so their addresses are fixed
+        regions = self._global_space().regions
+        for (variable, _), region in zip(self._globals, regions, strict=True):
+            symbols[variable.name] = ("global", region.base)
         self._module_symbols = symbols
         self._images: dict[str, _KernelImage] = {}
 
@@ -193,40 +190,24 @@ class Program:
 
     def _decode(self, kernel: Kernel) -> _KernelImage:
         symbols = dict(self._module_symbols)
-        offset = 0
-        param_offsets = []
-        for param in kernel.params:
-            offset = _align(offset, param.align)
-            param_offsets.append(offset)
-            symbols[param.name] = ("param", offset)
-            offset += param.nbytes
-        shared_offset = 0
+        param_offsets, param_bytes = _place(kernel.params, "param", symbols)
+        shared = [v for v in self.module.variables if v.space == "shared"] + kernel.shared
+        _, static_shared = _place([v for v in shared if v.count is not None], "shared", symbols)
+        unsized = [v for v in shared if v.count is None]
         dynamic_offset: int | None = None
-        module_shared = [v for v in self.module.variables if v.space == "shared"]
-        dynamic: Variable | None = None
-        for variable in module_shared + kernel.shared:
-            if variable.count is None:
-                dynamic = variable
-                continue
-            shared_offset = _align(shared_offset, variable.align)
-            symbols[variable.name] = ("shared", shared_offset)
-            shared_offset += variable.nbytes
-        if dynamic is not None:
-            dynamic_offset = _align(shared_offset, max(dynamic.align, 16))
+        if unsized:
+            dynamic = unsized[-1]  # the last .extern .shared array is the one given an address
+            dynamic_offset = align_up(static_shared, max(dynamic.align, 16))
             symbols[dynamic.name] = ("shared", dynamic_offset)
-        local_offset = 0
-        for variable in kernel.local:
-            local_offset = _align(local_offset, variable.align)
-            symbols[variable.name] = ("local", local_offset)
-            local_offset += variable.nbytes
-        refuse_calls(kernel)
+        _, local_bytes = _place(kernel.local, "local", symbols)
         context = DecodeContext(kernel, symbols)
+        refuse_calls(context)
         ops = [decode(context, instruction) for instruction in kernel.body]
         ops.append(
             Op(kernel.body[-1].line if kernel.body else kernel.line, "end of kernel", OpKind.EXIT)
         )
         return _KernelImage(
-            kernel, ops, param_offsets, offset, shared_offset, dynamic_offset, local_offset
+            kernel, ops, param_offsets, param_bytes, static_shared, dynamic_offset, local_bytes
         )
 
     def launch(
@@ -237,8 +218,8 @@ class Program:
         args: Sequence[Any],
         *,
         shared_bytes: int = 0,
-        max_steps: int = 2_000_000,
-        batch_threads: int = 16384,
+        max_steps: int = MAX_STEPS,
+        batch_threads: int = BATCH_THREADS,
     ) -> RunStats:
         """Run `kernel`; see :func:`run_ptx`."""
         image = self.image(kernel)
@@ -281,12 +262,12 @@ class Program:
         return stats
 
     def _global_space(self) -> FlatSpace:
+        """A fresh global space holding the module's ``.global`` variables, first."""
         space = FlatSpace("global", GLOBAL_BASE)
         for variable, data in self._globals:
-            address = space.allocate(
+            space.allocate(
                 data, f".global variable '{variable.name}'", True, max(variable.align, 256)
             )
-            assert address == self._module_symbols[variable.name][1]
         return space
 
     def _param_space(
@@ -314,17 +295,39 @@ class Program:
         return space
 
 
+def _place(
+    entries: Iterable[Param | Variable], space: str, symbols: dict[str, tuple[str, int]]
+) -> tuple[list[int], int]:
+    """Lay `entries` out one after the other in `space`, each at its alignment, recording
+    their addresses in `symbols`; their offsets, and the bytes they take in all."""
+    offsets = []
+    end = 0
+    for entry in entries:
+        offset = align_up(end, entry.align)
+        offsets.append(offset)
+        symbols[entry.name] = (space, offset)
+        end = offset + entry.nbytes
+    return offsets, end
+
+
 def _initial_bytes(variable: Variable) -> np.ndarray:
+    """The contents of a module variable: its initializer, zero-filled to its size."""
     data = np.zeros(variable.nbytes, dtype=np.uint8)
-    if variable.init:
-        numpy_type = container_of(variable.type)
-        if variable.type in FLOAT_TYPES:
-            numpy_type = {"f32": np.float32, "f64": np.float64, "f16": np.float16}[variable.type]
-            values = np.array(variable.init, dtype=numpy_type)
-        else:
-            bits = TYPE_BITS[variable.type]
-            values = np.array([int(v) & ((1 << bits) - 1) for v in variable.init], dtype=numpy_type)
-        data[: values.nbytes] = values.view(np.uint8)
+    if not variable.init:
+        return data
+    if variable.type in FLOAT_TYPES:
+        if variable.type not in _HOST_FLOATS:
+            raise PtxParseError(
+                f"line {variable.line}: initializers of .{variable.type} variables are not "
+                "supported"
+            )
+        values = np.array(variable.init, dtype=_HOST_FLOATS[variable.type])
+    else:
+        bits = TYPE_BITS[variable.type]
+        values = np.array(
+            [int(v) & ((1 << bits) - 1) for v in variable.init], dtype=container_of(variable.type)
+        )
+    data[: values.nbytes] = values.view(np.uint8)
     return data
 
 
@@ -348,7 +351,7 @@ def _param_bytes(index: int, param: Param, value: Any, global_space: FlatSpace) 
             raise PtxLaunchError(f"{label}: expected {param.nbytes} bytes, got {raw.size}")
         return raw
     if param.type in FLOAT_TYPES:
-        numpy_type = {"f32": np.float32, "f64": np.float64, "f16": np.float16}.get(param.type)
+        numpy_type = _HOST_FLOATS.get(param.type)
         if numpy_type is None or not isinstance(value, int | float | np.number):
             raise PtxLaunchError(f"{label}: expected a number")
         return np.array([value], dtype=numpy_type).view(np.uint8)
@@ -569,8 +572,8 @@ def run_ptx(
     args: Sequence[Any],
     *,
     shared_bytes: int = 0,
-    max_steps: int = 2_000_000,
-    batch_threads: int = 16384,
+    max_steps: int = MAX_STEPS,
+    batch_threads: int = BATCH_THREADS,
 ) -> RunStats:
     """Run the ``.entry`` `kernel` of the PTX text `ptx` on the CPU.
 

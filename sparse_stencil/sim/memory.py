@@ -65,6 +65,11 @@ class Region:
         return self.base + self.data.size
 
 
+def align_up(value: int, alignment: int) -> int:
+    """The smallest multiple of `alignment` that is at least `value`."""
+    return -(-value // alignment) * alignment
+
+
 def byte_view(array: np.ndarray) -> ByteArray:
     """A flat uint8 view sharing memory with `array` (which must be C-contiguous)."""
     return array.reshape(-1).view(np.uint8)
@@ -104,7 +109,7 @@ class FlatSpace:
 
     def allocate(self, data: ByteArray, description: str, writable: bool, align: int = 256) -> int:
         """Place `data` at the next free aligned address (after a guard gap); its address."""
-        base = -(-self._next // align) * align
+        base = align_up(self._next, align)
         self.regions.append(Region(base, data, description, writable))
         self._next = base + data.size + (_GUARD if self.name == "global" else 0)
         return base
@@ -137,7 +142,7 @@ class FlatSpace:
                 f"out-of-bounds {size}-byte access to {self.name} address {address:#x}: "
                 "no allocation there"
             )
-        if address >= nearest.end or address + size > nearest.end:
+        if address + size > nearest.end:
             where = f"{address + size - nearest.end} bytes past the end of"
         else:
             where = f"{nearest.base - address} bytes before"
@@ -146,15 +151,25 @@ class FlatSpace:
             f"{where} {nearest.description} ({nearest.data.size} bytes at {nearest.base:#x})"
         )
 
-    def load(self, addresses: U64Array, size: int, threads: IndexArray) -> ByteArray:
-        """Bytes ``[a, a + size)`` for each address: shape (n, size)."""
+    def _by_region(
+        self, addresses: U64Array, size: int, threads: IndexArray
+    ) -> list[tuple[Region, npt.NDArray[np.bool_], IndexArray]]:
+        """Check an access of `size` bytes at each address; for each region it touches, which
+        accesses fall in it and their offsets in it."""
         _check_alignment(addresses, size, threads, self.name)
         which = self._locate(addresses, size, threads)
-        result = np.empty((addresses.size, size), dtype=np.uint8)
+        parts = []
         for index in np.unique(which):
             region = self.regions[index]
             selected = which == index
             offsets = (addresses[selected] - np.uint64(region.base)).astype(np.intp)
+            parts.append((region, selected, offsets))
+        return parts
+
+    def load(self, addresses: U64Array, size: int, threads: IndexArray) -> ByteArray:
+        """Bytes ``[a, a + size)`` for each address: shape (n, size)."""
+        result = np.empty((addresses.size, size), dtype=np.uint8)
+        for region, selected, offsets in self._by_region(addresses, size, threads):
             result[selected] = _gather(region.data, offsets, size)
         return result
 
@@ -162,17 +177,11 @@ class FlatSpace:
         self, addresses: U64Array, values: ByteArray, threads: IndexArray
     ) -> list[StorePart]:
         """Check a store of ``values[i]`` (shape (n, size)) at ``addresses[i]``; what to write."""
-        size = values.shape[1]
-        _check_alignment(addresses, size, threads, self.name)
-        which = self._locate(addresses, size, threads)
         parts = []
-        for index in np.unique(which):
-            region = self.regions[index]
-            selected = which == index
+        for region, selected, offsets in self._by_region(addresses, values.shape[1], threads):
             if not region.writable:
                 first = int(np.argmax(selected))
                 raise AccessFault(int(threads[first]), f"store to read-only {region.description}")
-            offsets = (addresses[selected] - np.uint64(region.base)).astype(np.intp)
             parts.append((region.data, offsets, values[selected]))
         return parts
 

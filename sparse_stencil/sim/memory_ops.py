@@ -26,11 +26,12 @@ from sparse_stencil.sim.operands import (
     modifiers,
     normal_op,
     one_type,
+    per_thread,
     reader,
     vector_items,
     writer,
 )
-from sparse_stencil.sim.ptx_parser import TYPE_BITS, Addr, Instruction, Operand, Sym
+from sparse_stencil.sim.ptx_parser import TYPE_BITS, Addr, Instruction, Operand, Sym, type_bytes
 
 if TYPE_CHECKING:
     from sparse_stencil.sim.machine import State
@@ -103,7 +104,7 @@ def decode_load_store(ctx: DecodeContext, ins: Instruction) -> Op:
     if len(items) != mods.vector:
         raise ctx.error(ins, f"expected {mods.vector} values, got {len(items)}")
     address = address_reader(ctx, ins, address_operand, space)
-    element_bytes = max(TYPE_BITS[type_name] // 8, 1)
+    element_bytes = type_bytes(type_name)
     unsigned = UINT[element_bytes * 8]
     size = element_bytes * len(items)
     if size > 16:
@@ -111,14 +112,11 @@ def decode_load_store(ctx: DecodeContext, ins: Instruction) -> Op:
     if store:
         if space in ("const", "param"):
             raise ctx.error(ins, f"cannot store to .{space}")
-        readers = [reader(ctx, ins, item, type_name) for item in items]
+        readers = [per_thread(reader(ctx, ins, item, type_name)) for item in items]
 
         def run_store(st: State, mask: Mask) -> None:
             threads = _active_threads(st, mask)
-            columns = [
-                np.broadcast_to(np.asarray(read(st)).view(unsigned), (st.count,))[threads]
-                for read in readers
-            ]
+            columns = [read(st).view(unsigned)[threads] for read in readers]
             data = np.stack(columns, axis=1).view(np.uint8).reshape(threads.size, size)
             st.memory.store(space, address(st)[threads], data, threads)
 

@@ -150,11 +150,7 @@ def immediate_value(ctx: DecodeContext, ins: Instruction, imm: Imm, type_name: s
             raise ctx.error(ins, f"float literal {imm.value} where {type_name} is expected")
         raw = np.array(int(imm.value) & ((1 << bits) - 1), dtype=UINT[max(bits, 8)])
         return raw.view(NUMPY_TYPES[type_name])[()]
-    value = float(imm.value)
-    if imm.bits == 32:
-        value = float(np.array(int(imm.value), dtype=np.uint32).view(np.float32))
-    elif imm.bits == 64:
-        value = float(np.array(int(imm.value), dtype=np.uint64).view(np.float64))
+    value = float(imm.number)
     if type_name == "bf16":
         return numerics.bf16_bits(numerics.round_exact(np.array(value), 0.0, BF16))[()]
     if type_name == "tf32":
@@ -190,6 +186,11 @@ def reader(ctx: DecodeContext, ins: Instruction, operand: Operand, type_name: st
         value = immediate_value(ctx, ins, Imm(address), type_name)
         return lambda st: value
     raise ctx.error(ins, f"operand {operand} cannot be read as .{type_name}")
+
+
+def per_thread(read: Reader) -> Reader:
+    """`read` with scalars (immediates, symbol addresses) spread to one value per thread."""
+    return lambda st: np.broadcast_to(np.asarray(read(st)), (st.count,))
 
 
 def _convert_reader(

@@ -44,6 +44,11 @@ TYPE_BITS = {
 """Width in bits of every PTX fundamental type the simulator knows."""
 
 
+def type_bytes(type_name: str) -> int:
+    """Bytes one element of `type_name` takes in memory (a ``.pred`` counts as one)."""
+    return max(TYPE_BITS[type_name] // 8, 1)
+
+
 # ---------------------------------------------------------------------------------------------
 # Operands
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +77,12 @@ class Imm:
     """32 or 64 when the literal is raw float bits (``0f``/``0d``); None otherwise."""
 
     @property
-    def is_float(self) -> bool:
-        return self.bits is not None or isinstance(self.value, float)
+    def number(self) -> int | float:
+        """The value the literal denotes: for raw float bits, the float they encode."""
+        if self.bits is None:
+            return self.value
+        layout = ("<I", "<f") if self.bits == 32 else ("<Q", "<d")
+        return struct.unpack(layout[1], struct.pack(layout[0], int(self.value)))[0]
 
 
 @dataclass(frozen=True)
@@ -152,12 +161,8 @@ class Variable:
     init: tuple[int | float, ...] | None
 
     @property
-    def element_bytes(self) -> int:
-        return max(TYPE_BITS[self.type] // 8, 1)
-
-    @property
     def nbytes(self) -> int:
-        return self.element_bytes * (self.count or 0)
+        return type_bytes(self.type) * (self.count or 0)
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ class Param:
 
     @property
     def nbytes(self) -> int:
-        return TYPE_BITS[self.type] // 8 * self.count
+        return type_bytes(self.type) * self.count
 
 
 @dataclass
@@ -213,7 +218,10 @@ class Module:
 # ---------------------------------------------------------------------------------------------
 
 _IDENT = r"[A-Za-z_$%][\w$]*"
-_LABEL = re.compile(r"[A-Za-z_$][\w$]*")
+"""A register name (``%`` allowed first)."""
+_NAME = r"[A-Za-z_$][\w$]*"
+"""A label, variable or parameter name."""
+_LABEL = re.compile(_NAME)
 _IGNORED_DIRECTIVES = (".file", ".loc", ".pragma", ".section")
 """Debug information and hints: skipped (a ``.section`` block's contents are never parsed)."""
 _LINE_DIRECTIVES = (".version", ".target", ".address_size", ".file", ".loc")
@@ -302,8 +310,8 @@ def split_statements(text: str) -> list[tuple[int, str]]:
     return statements
 
 
-def split_top_level(text: str, separator: str = ",") -> list[str]:
-    """Split at `separator` outside brackets and braces."""
+def split_top_level(text: str) -> list[str]:
+    """Split at commas outside brackets and braces."""
     parts: list[str] = []
     depth = 0
     current: list[str] = []
@@ -312,7 +320,7 @@ def split_top_level(text: str, separator: str = ",") -> list[str]:
             depth += 1
         elif char in ")]}":
             depth -= 1
-        if char == separator and depth == 0:
+        if char == "," and depth == 0:
             parts.append("".join(current).strip())
             current = []
         else:
@@ -408,7 +416,7 @@ def parse_operand(token: str, line: int, scope: Scope | None = None) -> Operand:
     immediate = parse_immediate(token)
     if immediate is not None:
         return immediate
-    if re.fullmatch(r"[A-Za-z_$][\w$]*", token):
+    if _LABEL.fullmatch(token):
         return Sym(token)
     raise PtxParseError(f"line {line}: cannot parse operand '{token}'")
 
@@ -484,7 +492,7 @@ def _parse_variable(statement: str, line: int) -> Variable:
     while position < len(tokens):
         token = tokens[position]
         if token == ".align":
-            align = int(tokens[position + 1])
+            align = _alignment(tokens, position, line)
             position += 2
             continue
         if token.startswith(".") and token[1:] in TYPE_BITS:
@@ -497,7 +505,7 @@ def _parse_variable(statement: str, line: int) -> Variable:
         position += 1
     if type_name is None or name_text is None:
         raise PtxParseError(f"line {line}: cannot parse declaration '{statement}'")
-    named = re.fullmatch(r"([A-Za-z_$][\w$]*)\s*((?:\[\s*\d*\s*\])*)", name_text)
+    named = re.fullmatch(rf"({_NAME})\s*((?:\[\s*\d*\s*\])*)", name_text)
     if named is None:
         raise PtxParseError(f"line {line}: bad variable name '{name_text}'")
     name, dims_text = named.groups()
@@ -510,10 +518,17 @@ def _parse_variable(statement: str, line: int) -> Variable:
             count = None
         elif count is not None:
             count *= int(dim)
-    element = max(TYPE_BITS[type_name] // 8, 1)
     if init is not None and count is not None and len(init) > count:
         raise PtxParseError(f"line {line}: {len(init)} initializers for {count} elements")
-    return Variable(line, space, name, type_name, align or element, count, init)
+    return Variable(line, space, name, type_name, align or type_bytes(type_name), count, init)
+
+
+def _alignment(tokens: list[str], position: int, line: int) -> int:
+    """The value of the ``.align N`` at `position` of `tokens`."""
+    value = tokens[position + 1] if position + 1 < len(tokens) else ""
+    if not value.isdecimal():
+        raise PtxParseError(f"line {line}: .align needs a byte count, got '{value}'")
+    return int(value)
 
 
 def _parse_initializer(text: str, line: int) -> tuple[int | float, ...]:
@@ -523,15 +538,8 @@ def _parse_initializer(text: str, line: int) -> tuple[int | float, ...]:
         immediate = parse_immediate(token)
         if immediate is None:
             raise PtxParseError(f"line {line}: unsupported initializer '{token}'")
-        values.append(immediate.value if immediate.bits is None else _bits_to_float(immediate))
+        values.append(immediate.number)
     return tuple(values)
-
-
-def _bits_to_float(immediate: Imm) -> float:
-    assert immediate.bits is not None
-    if immediate.bits == 32:
-        return struct.unpack("<f", struct.pack("<I", int(immediate.value)))[0]
-    return struct.unpack("<d", struct.pack("<Q", int(immediate.value)))[0]
 
 
 def _parse_params(text: str, line: int) -> list[Param]:
@@ -547,7 +555,7 @@ def _parse_params(text: str, line: int) -> list[Param]:
         while position < len(tokens):
             token = tokens[position]
             if token == ".align":
-                align = int(tokens[position + 1])
+                align = _alignment(tokens, position, line)
                 position += 2
                 continue
             if token.startswith(".ptr"):
@@ -561,11 +569,11 @@ def _parse_params(text: str, line: int) -> list[Param]:
             position += 1
         if type_name is None or name is None:
             raise PtxParseError(f"line {line}: cannot parse kernel parameter '{item}'")
-        named = re.fullmatch(r"([A-Za-z_$][\w$]*)(?:\[(\d+)\])?", name)
+        named = re.fullmatch(rf"({_NAME})(?:\[(\d+)\])?", name)
         if named is None:
             raise PtxParseError(f"line {line}: bad parameter name '{name}'")
         count = int(named.group(2)) if named.group(2) else 1
-        params.append(Param(named.group(1), type_name, align or TYPE_BITS[type_name] // 8, count))
+        params.append(Param(named.group(1), type_name, align or type_bytes(type_name), count))
     return params
 
 
@@ -624,7 +632,7 @@ def parse_ptx(text: str) -> Module:
         elif re.search(r"(^|\s)\.func\b", statement):
             position = _skip_function(statements, position, line)
         elif _is_function_header(statement):
-            kernel, position = _parse_kernel(statements, position - 1, module)
+            kernel, position = _parse_kernel(statements, position - 1)
             if kernel.name in module.kernels:
                 raise PtxParseError(f"line {line}: kernel '{kernel.name}' defined twice")
             module.kernels[kernel.name] = kernel
@@ -652,9 +660,7 @@ def _skip_function(statements: list[tuple[int, str]], position: int, line: int) 
     raise PtxParseError(f"line {line}: .func body is not closed by '}}'")
 
 
-def _parse_kernel(
-    statements: list[tuple[int, str]], position: int, module: Module
-) -> tuple[Kernel, int]:
+def _parse_kernel(statements: list[tuple[int, str]], position: int) -> tuple[Kernel, int]:
     line, header = statements[position]
     match = re.fullmatch(
         r"((?:\.(?:visible|weak|extern)\s+)*)\.entry\s+([\w$]+)\s*(?:\((.*)\))?\s*(.*)",
@@ -676,7 +682,7 @@ def _parse_kernel(
         elif statement == "}":
             scopes.pop()
             if not scopes:
-                _check_kernel(kernel, module)
+                _check_kernel(kernel)
                 return kernel, position
         elif statement.endswith(":") and _LABEL.fullmatch(statement[:-1]):
             label = statement[:-1]
@@ -724,7 +730,7 @@ def _declare(
     kernel.registers[unique] = type_name
 
 
-def _check_kernel(kernel: Kernel, module: Module) -> None:
+def _check_kernel(kernel: Kernel) -> None:
     """Every register used is declared and every branch target is a label."""
     for instruction in kernel.body:
         for operand in _walk(instruction):

@@ -19,7 +19,7 @@ equal to what any order of exact f32 additions gives, which is what the hardware
 data. On arbitrary data real tensor cores align and truncate (Fasi et al. 2021; Khattak &
 Mikaitis 2025), so compare with hardware at the order-independent bound of section 11:
 ``|d_sim - d_hw| <= n * 2**-23 * sum(|terms|)``, n = number of terms per output (kept products
-plus C: 9 for k16 sparse, 17 for k32 sparse and k16 dense). See :func:`hardware_bound`.
+plus C: 9 for k16 sparse, 17 for k32 sparse and k16 dense; :attr:`MmaShape.terms`).
 """
 
 from __future__ import annotations
@@ -91,9 +91,13 @@ class MmaShape:
         return 32 if self.ab_type == "tf32" else 16
 
     @property
+    def stored_k(self) -> int:
+        """Columns of A held in registers: half of K for mma.sp (the kept values)."""
+        return self.k // 2 if self.sparse else self.k
+
+    @property
     def a_registers(self) -> int:
-        stored_k = self.k // 2 if self.sparse else self.k
-        return 16 * stored_k * self.element_bits // 32 // 32
+        return 16 * self.stored_k * self.element_bits // 32 // 32
 
     @property
     def b_registers(self) -> int:
@@ -116,7 +120,7 @@ class MmaShape:
     @property
     def terms(self) -> int:
         """Terms summed per output: kept products plus C."""
-        return (self.k // 2 if self.sparse else self.k) + 1
+        return self.stored_k + 1
 
 
 SPARSE_SHAPES = {
@@ -148,9 +152,12 @@ def mma_shape(sparse: bool, shape: str, d: str, a: str, b: str, c: str) -> MmaSh
 
 
 def _element_values(bits: U32Array, type_name: str) -> list[F64Array]:
-    """The elements a 32-bit register holds, low half first: two 16-bit values or one tf32."""
+    """The elements a 32-bit register holds, low half first: two 16-bit values, or one f32
+    or tf32."""
     if type_name == "tf32":
         return [tf32_values(bits)]
+    if type_name == "f32":
+        return [bits.view(np.float32).astype(np.float64)]
     low = (bits & 0xFFFF).astype(np.uint16)
     high = (bits >> 16).astype(np.uint16)
     if type_name == "bf16":
@@ -177,7 +184,7 @@ def _b_position(shape: MmaShape, register: int, half: int) -> tuple[npt.NDArray,
 
 
 def _cd_position(shape: MmaShape, register: int, half: int) -> tuple[npt.NDArray, npt.NDArray]:
-    """(row, n) per lane of C/D's element `half` of `register`."""
+    """(row, n) per lane of C/D's element `half` of `register` (f32: one element each)."""
     if shape.cd_type == "f32":
         return _G + 8 * (register >> 1), 2 * _T + (register & 1)
     return _G + 8 * register, 2 * _T + half
@@ -317,13 +324,11 @@ def mma(
     ordered: bool = True,
 ) -> list[U32Array]:
     """D = A·B + C for W warps at once; returns D's registers (W, 32) as raw bits."""
-    stored_k = shape.k // 2 if shape.sparse else shape.k
     a_values = _gather_matrix(
-        a, shape.ab_type, (16, stored_k), lambda i, h: _a_position(shape, i, h)
+        a, shape.ab_type, (16, shape.stored_k), lambda i, h: _a_position(shape, i, h)
     )
     b_values = _gather_matrix(b, shape.ab_type, (shape.k, 8), lambda i, h: _b_position(shape, i, h))
-    cd_type = "f16" if shape.cd_type == "f16" else "f32"
-    c_values = _c_values(c, cd_type, shape)
+    c_values = _gather_matrix(c, shape.cd_type, (16, 8), lambda i, h: _cd_position(shape, i, h))
     warps = a_values.shape[0]
     if shape.sparse:
         assert metadata is not None
@@ -333,24 +338,11 @@ def mma(
     gathered = b_values[np.arange(warps)[:, None, None], columns]  # (W, 16, kept, 8)
     products = a_values[..., None] * gathered
     total = products[:, :, 0]
+    # one by one in ascending K, as the numerics model says (numpy's sum would pair them up)
     for index in range(1, products.shape[2]):
         total = total + products[:, :, index]
     total = total + c_values
     return _d_registers(total, shape)
-
-
-def _c_values(c: list[U32Array], cd_type: str, shape: MmaShape) -> F64Array:
-    warps = c[0].shape[0]
-    matrix = np.zeros((warps, 16, 8))
-    for index, bits in enumerate(c):
-        if cd_type == "f32":
-            rows, cols = _cd_position(shape, index, 0)
-            matrix[:, rows, cols] = bits.view(np.float32).astype(np.float64)
-            continue
-        for half, values in enumerate(_element_values(bits, "f16")):
-            rows, cols = _cd_position(shape, index, half)
-            matrix[:, rows, cols] = values
-    return matrix
 
 
 def _d_registers(total: F64Array, shape: MmaShape) -> list[U32Array]:
@@ -366,13 +358,3 @@ def _d_registers(total: F64Array, shape: MmaShape) -> list[U32Array]:
             halves.append(f16_bits(total[:, rows, cols]).astype(np.uint32))
         registers.append(halves[0] | (halves[1] << 16))
     return registers
-
-
-def hardware_bound(shape: MmaShape, a_dense: F64Array, b: F64Array, c: F64Array) -> F64Array:
-    """The order-independent bound of section 11 on |simulator - hardware| per output.
-
-    `a_dense` (16, k) is the dense (decompressed) A, `b` (k, 8), `c` (16, 8):
-    ``n * 2**-23 * (sum_k |a b| + |c|)`` with n = :attr:`MmaShape.terms`.
-    """
-    magnitude = np.abs(a_dense) @ np.abs(b) + np.abs(c)
-    return shape.terms * 2.0**-23 * magnitude

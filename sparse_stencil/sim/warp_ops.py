@@ -23,6 +23,7 @@ from sparse_stencil.sim.operands import (
     expect_operands,
     modifiers,
     normal_op,
+    per_thread,
     reader,
     vector_items,
     writer,
@@ -33,13 +34,17 @@ if TYPE_CHECKING:
     from sparse_stencil.sim.machine import State
 
 
+def _by_warp(st: State, slot: int) -> npt.NDArray[np.uint32]:
+    """The 32-bit register in `slot` as a (warps, 32) view."""
+    return st.regs[slot].view(np.uint32).reshape(-1, 32)
+
+
 def _warp_registers(st: State, slot: int, warps: npt.NDArray[np.intp]) -> Any:
-    return st.regs[slot].view(np.uint32).reshape(-1, 32)[warps]
+    return _by_warp(st, slot)[warps]
 
 
 def _write_warps(st: State, slot: int, warps: npt.NDArray[np.intp], values: Any) -> None:
-    register = st.regs[slot].view(np.uint32).reshape(-1, 32)
-    register[warps] = values
+    _by_warp(st, slot)[warps] = values
 
 
 def _active_warps(st: State, mask: Mask) -> npt.NDArray[np.intp]:
@@ -111,15 +116,15 @@ def decode_shfl(ctx: DecodeContext, ins: Instruction) -> Op:
         write_valid: Writer | None = writer(ctx, ins, destination.second, "pred")
     else:
         write, write_valid = writer(ctx, ins, destination, "b32"), None
-    read = reader(ctx, ins, source, "b32")
-    read_lane = reader(ctx, ins, lane_operand, "b32")
-    read_clamp = reader(ctx, ins, clamp_operand, "b32")
+    read = per_thread(reader(ctx, ins, source, "b32"))
+    read_lane = per_thread(reader(ctx, ins, lane_operand, "b32"))
+    read_clamp = per_thread(reader(ctx, ins, clamp_operand, "b32"))
 
     def run(st: State, mask: Mask) -> None:
         check_members(st, mask)
         lane = st.special["%laneid"].astype(np.int64)
-        offset = np.broadcast_to(np.asarray(read_lane(st)), (st.count,)).astype(np.int64) & 31
-        control = np.broadcast_to(np.asarray(read_clamp(st)), (st.count,)).astype(np.int64)
+        offset = read_lane(st).astype(np.int64) & 31
+        control = read_clamp(st).astype(np.int64)
         segment = (control >> 8) & 31
         top = (lane & segment) | (control & 31 & ~segment)
         if mode == "up":
@@ -133,7 +138,7 @@ def decode_shfl(ctx: DecodeContext, ins: Instruction) -> Op:
             }[mode]
             valid = source_lane <= top
         source_lane = np.where(valid, source_lane, lane)
-        values = np.broadcast_to(np.asarray(read(st)), (st.count,))
+        values = read(st)
         warp_start = np.arange(st.count) - lane
         write(st, values[warp_start + source_lane], mask)
         if write_valid is not None:
@@ -210,13 +215,13 @@ def decode_vote(ctx: DecodeContext, ins: Instruction) -> Op:
         raise ctx.error(ins, "expected vote.sync.{all,any,uni}.pred or vote.sync.ballot.b32")
     expect_operands(ctx, ins, 3)
     write = writer(ctx, ins, ins.operands[0], expected_type)
-    read = reader(ctx, ins, ins.operands[1], "pred")
+    read = per_thread(reader(ctx, ins, ins.operands[1], "pred"))
     check_members = _full_warp_members(ctx, ins, ins.operands[2])
     lane_bits = np.uint32(1) << np.arange(32, dtype=np.uint32)
 
     def run(st: State, mask: Mask) -> None:
         check_members(st, mask)
-        votes = np.broadcast_to(np.asarray(read(st)), (st.count,)).reshape(-1, 32)
+        votes = read(st).reshape(-1, 32)
         if mode == "ballot":
             per_warp: Any = np.bitwise_or.reduce(np.where(votes, lane_bits, 0), axis=1)
         elif mode == "all":
@@ -248,10 +253,10 @@ def _full_warp_members(
         if isinstance(operand.value, float) or int(operand.value) & 0xFFFFFFFF != 0xFFFFFFFF:
             raise ctx.error(ins, f"member mask {int(operand.value) & 0xFFFFFFFF:#010x}: {message}")
         return lambda st, mask: None
-    read = reader(ctx, ins, operand, "b32")
+    read = per_thread(reader(ctx, ins, operand, "b32"))
 
     def check(st: State, mask: Mask) -> None:
-        members = np.broadcast_to(np.asarray(read(st)), (st.count,))
+        members = read(st)
         partial = members != 0xFFFFFFFF
         if mask is not None:
             partial = partial & mask

@@ -234,23 +234,27 @@ def _mma_sp_tf32(k: int) -> Callable[..., tuple[list[Any], dict[int, Any]]]:
     return make
 
 
+def _products_magnitude(args: list[Any], shape: MmaShape) -> F64:
+    """A bound on sum |a b| per output of a sparse tile, from its packed arguments alone (A's
+    kept values, B transposed): each kept value times the largest |B| among its chunk's rows."""
+    group = 2 if shape.ab_type == "tf32" else 4
+    chunks = shape.k // group
+    values = np.abs(args[0].astype(np.float64)).reshape(16, chunks, group // 2).sum(axis=2)
+    b_max = np.abs(args[1].astype(np.float64)).reshape(8, chunks, group).max(axis=2)
+    return values @ b_max.T
+
+
 def mma_bound(shape: MmaShape) -> Callable[[list[Any], int, Any], Any]:
     """Section 11's bound n * 2**-23 * sum|terms| on |GPU - simulator|, per output.
 
-    sum|terms| is bounded from the packed arguments alone: a kept value times the largest
-    |B| among its chunk's rows, summed, plus |C| (and 2**-10 relative slack for tf32, whose
-    cvt.rna rounding may enlarge the inputs).
+    sum|terms| is the products' magnitude (:func:`_products_magnitude`; times 2**-10 relative
+    slack for tf32, whose cvt.rna rounding may enlarge the inputs) plus |C|.
     """
-    group = 2 if shape.ab_type == "tf32" else 4
-    kept = 1 if shape.ab_type == "tf32" else 2
 
     def bound(args: list[Any], index: int, simulated: Any) -> Any:
         del index, simulated
-        chunks = shape.k // group
-        values = np.abs(args[0].astype(np.float64)).reshape(16, chunks, kept).sum(axis=2)
-        b_max = np.abs(args[1].astype(np.float64)).reshape(8, chunks, group).max(axis=2)
         slack = (1 + 2.0**-10) ** 2 if shape.ab_type == "tf32" else 1.0
-        magnitude = slack * values @ b_max.T + np.abs(args[2].astype(np.float64))
+        magnitude = slack * _products_magnitude(args, shape) + np.abs(args[2].astype(np.float64))
         return shape.terms * 2.0**-23 * magnitude
 
     return bound
@@ -306,13 +310,15 @@ def _mma_sp_f16_acc16(rng: np.random.Generator, integer: bool) -> tuple[list[Any
     return args, {4: (a @ b + c).astype(np.float16)}
 
 
+F16_ACCUMULATE = MmaShape(True, 16, "f16", "f16")
+
+
 def f16_accumulate_bound(args: list[Any], index: int, simulated: Any) -> Any:
     """f16 accumulation: the ISA promises only "at least half precision", so each of the 9
     additions may lose up to 2**-10 of the running magnitude: 9 * 2**-10 * sum|terms|."""
     del index, simulated
-    values = np.abs(args[0].astype(np.float64)).reshape(16, 4, 2).sum(axis=2)
-    b_max = np.abs(args[1].astype(np.float64)).reshape(8, 4, 4).max(axis=2)
-    return 9 * 2.0**-10 * (values @ b_max.T + np.abs(args[2].astype(np.float64)))
+    magnitude = _products_magnitude(args, F16_ACCUMULATE) + np.abs(args[2].astype(np.float64))
+    return F16_ACCUMULATE.terms * 2.0**-10 * magnitude
 
 
 def dense_bound(args: list[Any], index: int, simulated: Any) -> Any:

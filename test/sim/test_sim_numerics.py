@@ -28,12 +28,10 @@ def _pairs(fmt_name: str, count: int, seed: int) -> tuple[np.ndarray, np.ndarray
     """Exact values hi + lo: format midpoints and grid points nudged by tiny remainders,
     plus random values across the format's whole range (subnormals and overflow included)."""
     rng = np.random.default_rng(seed)
-    precision, low, high = {
-        "f16": (11, -24, 16),
-        "bf16": (8, -133, 128),
-        "tf32": (11, -136, 128),
-        "f32": (24, -149, 128),
-    }[fmt_name]
+    fmt = FORMATS[fmt_name]
+    precision = fmt.precision
+    low = fmt.min_exponent - (precision - 1)  # the smallest subnormal's exponent
+    high = fmt.max_exponent + 1  # the binade past the largest finite number: overflow
     exponents = rng.integers(low, high + 1, size=count)
     mantissas = rng.integers(2**precision, 2 ** (precision + 1), size=count)
     on_grid = np.ldexp(mantissas.astype(np.float64), exponents - precision)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 from fraction_rounding import round_fraction
-from sim_cases import KERNELS, compress, quad_words, random_sparse
+from sim_cases import KERNELS, compress, ldmatrix_expected, quad_words, random_sparse
 
 from sparse_stencil.sim import PtxParseError, run_ptx
 
@@ -446,11 +446,6 @@ def test_ldmatrix_from_cuda(matrices: int, transpose: bool) -> None:
     out = np.zeros((32, 4), np.uint32)
     kernel = f"ldm_x{matrices}{'_trans' if transpose else ''}"
     run_ptx(MMA, kernel, 1, 32, [source, rows, out])
-    table = source.reshape(32, 8)
-    for j in range(matrices):
-        matrix = table[rows[8 * j : 8 * j + 8]]
-        matrix = matrix.T if transpose else matrix
-        low = matrix[LANE >> 2, 2 * (LANE & 3)].astype(np.uint32)
-        high = matrix[LANE >> 2, 2 * (LANE & 3) + 1].astype(np.uint32)
-        np.testing.assert_array_equal(out[:, j], low | high << 16, err_msg=f"register {j}")
-    assert not out[:, matrices:].any()
+    # rows are indices of 16-byte rows here; ldmatrix_expected takes byte offsets
+    expected = ldmatrix_expected(source, 16 * rows, matrices, transpose)
+    np.testing.assert_array_equal(out, expected)  # registers past `matrices` stay zero

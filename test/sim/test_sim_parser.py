@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sim_cases import kernel_text
 
-from sparse_stencil.sim import PtxParseError, parse_ptx, run_ptx
+from sparse_stencil.sim import PtxMemoryError, PtxParseError, parse_ptx, run_ptx
 from sparse_stencil.sim.ptx_parser import Addr, Imm, Reg, Sym, Vec, parse_immediate
 
 
@@ -111,7 +111,7 @@ def test_dynamic_shared_memory_through_generic_addresses() -> None:
 
 def test_dynamic_shared_memory_too_small_is_reported() -> None:
     values = np.arange(64, dtype=np.uint32)
-    with pytest.raises(Exception, match="shared"):
+    with pytest.raises(PtxMemoryError, match="out-of-bounds 4-byte access to shared address"):
         run_ptx(
             kernel_text("features.ptx"),
             "reverse",
@@ -145,6 +145,7 @@ def test_literals_and_negated_guards() -> None:
             r"line 6: setp.ltu.u32: comparison .ltu does not apply to .u32",
         ),
         ("ld.global.v4.u64 {%r0, %r0, %r0, %r0}, [0];", r"line 6: .*vector accesses are at most"),
+        (".shared .align .b8 s[4];", r"line 6: \.align needs a byte count, got '\.b8'"),
     ],
 )
 def test_malformed_text_names_the_line(body: str, message: str) -> None:
@@ -173,6 +174,15 @@ def test_module_level_local_variables_are_refused() -> None:
     )
     with pytest.raises(PtxParseError, match=r"line 5: \.local variables must be declared in a"):
         parse_ptx(text)
+
+
+def test_initialized_bf16_variables_are_refused() -> None:
+    """Initializers are host numbers; only f16, f32 and f64 ones are converted."""
+    text = kernel_text("vector_add.ptx").replace(
+        ".address_size 64", ".address_size 64\n.global .bf16 g[2] = {1.0, 2.0};"
+    )
+    with pytest.raises(PtxParseError, match=r"line 5: initializers of \.bf16 variables"):
+        run_ptx(text, "vector_add", 1, 32, [])
 
 
 def test_unknown_kernel_name() -> None:
