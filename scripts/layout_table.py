@@ -23,9 +23,10 @@ from rich.progress import track
 
 from sparse_stencil import catalog
 from sparse_stencil.layout.matching import convert
-from sparse_stencil.layout.morphing import morph
+from sparse_stencil.layout.morphing import format_tile
+from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.layout.statistics import LayoutStatistics, layout_statistics
-from sparse_stencil.sparsity import TWO_FOUR
+from sparse_stencil.sparsity import ONE_TWO, TWO_FOUR
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "layout-statistics.md"
@@ -107,13 +108,12 @@ Row = tuple[str, LayoutStatistics, LayoutStatistics, tuple[int, float]]
 def _row(name: str) -> Row:
     """Statistics for 2:4 and 1:2, and DESIGN.md's matching alone on the 2:4 tile."""
     stencil = catalog.get(name)
-    sparse = layout_statistics(stencil, "float16")
-    masks = morph(stencil, sparse.tile).row_masks()
-    matching = convert(masks, TWO_FOUR, "matching")
+    sparse = choose_layout(stencil, TWO_FOUR)
+    matching = convert(sparse.gemm.row_masks(), TWO_FOUR, "matching")
     return (
         name,
-        sparse,
-        layout_statistics(stencil, "float32"),
+        layout_statistics(sparse),
+        layout_statistics(choose_layout(stencil, ONE_TWO)),
         (matching.k_after, matching.seconds),
     )
 
@@ -134,7 +134,7 @@ def _summary(rows: list[Row], elapsed: float) -> list[str]:
         if name == "box2d3r":
             peers = ", ".join(f"{k} {v}" for k, v in PUBLISHED_BOX2D3R.items())
             lines.append(
-                f"- box2d3r (7x7 box): {s.redundancy:.2f} with a {_tile(s.tile)} tile, "
+                f"- box2d3r (7x7 box): {s.redundancy:.2f} with a {format_tile(s.tile)} tile, "
                 f"K {s.k_before} -> {s.k_after} (published: {peers})."
             )
     lines.append("- worst: " + ", ".join(f"{n} {s.redundancy:.2f}" for n, s, _, _ in worst) + ".")
@@ -165,11 +165,11 @@ def _document(rows: list[Row], summary: list[str]) -> str:
     )
     rule = "|" + "---|" * 18
     body = [
-        f"| {name} | {len(s.tile)} | {s.nonzeros} | {_tile(s.tile)} | {s.k_before} "
+        f"| {name} | {len(s.tile)} | {s.nonzeros} | {format_tile(s.tile)} | {s.k_before} "
         f"| {s.k_after} | {s.padded_bound} | {s.density:.2f} | {s.redundancy:.2f} "
         f"| {s.dense_redundancy:.2f} | {s.method} | {1000 * s.conversion_seconds:.1f} "
         f"| {1000 * s.search_seconds:.0f} | {m[0]} | {1000 * m[1]:.1f} "
-        f"| {_tile(t.tile)} | {t.k_after} | {t.redundancy:.2f} |"
+        f"| {format_tile(t.tile)} | {t.k_after} | {t.redundancy:.2f} |"
         for name, s, t, m in rows
     ]
     return "\n".join([_PREAMBLE, *summary, "", "## Per stencil", "", header, rule, *body, ""])
@@ -186,7 +186,7 @@ def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
         "| tf32 redundancy |",
         "|" + "---|" * 10,
         *(
-            f"| {name} | {len(s.tile)} | {s.nonzeros} | {_tile(s.tile)} | {s.k_before} "
+            f"| {name} | {len(s.tile)} | {s.nonzeros} | {format_tile(s.tile)} | {s.k_before} "
             f"| {s.k_after} | {s.padded_bound} | {s.density:.2f} | {s.redundancy:.2f} "
             f"| {t.redundancy:.2f} |"
             for name, s, t, _ in rows
@@ -205,10 +205,6 @@ def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
         README_END,
     ]
     readme.write_text(before + "\n".join(part) + after)
-
-
-def _tile(tile: tuple[int, ...]) -> str:
-    return "x".join(str(e) for e in tile)
 
 
 if __name__ == "__main__":

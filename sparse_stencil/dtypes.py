@@ -27,7 +27,6 @@ class StorageType:
     min_exponent: int
     """Exponent of the smallest normal number (f16: -14)."""
     max_value: float
-    bytes: int
 
     @property
     def quantum_floor(self) -> float:
@@ -46,9 +45,9 @@ class StorageType:
         return np.where(np.isfinite(values), rounded, values)
 
 
-FLOAT16 = StorageType("float16", "f16", 11, -14, 65504.0, 2)
-BFLOAT16 = StorageType("bfloat16", "bf16", 8, -126, (2 - 2.0**-7) * 2.0**127, 2)
-FLOAT32 = StorageType("float32", "f32", 24, -126, float(np.finfo(np.float32).max), 4)
+FLOAT16 = StorageType("float16", "f16", 11, -14, 65504.0)
+BFLOAT16 = StorageType("bfloat16", "bf16", 8, -126, (2 - 2.0**-7) * 2.0**127)
+FLOAT32 = StorageType("float32", "f32", 24, -126, float(np.finfo(np.float32).max))
 
 STORAGE_TYPES: dict[str, StorageType] = {t.name: t for t in (FLOAT16, BFLOAT16, FLOAT32)}
 _ALIASES = {
@@ -70,11 +69,3 @@ def storage_type(name: str | StorageType) -> StorageType:
         known = ", ".join(STORAGE_TYPES)
         raise StencilError(f"unsupported dtype '{name}': expected one of {known}")
     return STORAGE_TYPES[key]
-
-
-def storage_type_of_mlir(mlir_name: str) -> StorageType:
-    """The storage type whose MLIR element type is `mlir_name` (``f16``, ``bf16``, ``f32``)."""
-    for candidate in STORAGE_TYPES.values():
-        if candidate.mlir_name == mlir_name:
-            return candidate
-    raise StencilError(f"unsupported element type '{mlir_name}': expected f16, bf16 or f32")

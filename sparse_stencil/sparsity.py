@@ -49,7 +49,11 @@ class Sparsity:
     @property
     def codes(self) -> frozenset[int]:
         """The metadata nibbles that name a valid choice of kept positions."""
-        return frozenset(_nibble(self, positions) for positions in _position_choices(self))
+        return frozenset(_encode(np.array(_position_choices(self)), self).tolist())
+
+    def padded_k(self, columns: int) -> int:
+        """`columns` rounded up to a multiple of the `mma.sp` K: the K that the MMAs issue."""
+        return -(-columns // self.mma_k) * self.mma_k
 
 
 TWO_FOUR = Sparsity(kept=2, group=4, mma_k=16, mma_shape="m16n8k16")
@@ -206,9 +210,3 @@ def _position_choices(sparsity: Sparsity) -> list[tuple[int, ...]]:
     if sparsity.kept == 1:
         return [(0,), (1,)]
     return [(i, j) for i in range(sparsity.group) for j in range(i + 1, sparsity.group)]
-
-
-def _nibble(sparsity: Sparsity, positions: tuple[int, ...]) -> int:
-    if sparsity.kept == 1:
-        return 0x4 if positions[0] == 0 else 0xE
-    return positions[0] | (positions[1] << 2)

@@ -1,4 +1,4 @@
-"""Hypothesis strategies shared by the tests: random linear stencils and grids."""
+"""Hypothesis strategies and random inputs shared by the tests: stencils, grids, 2:4 tiles."""
 
 from __future__ import annotations
 
@@ -38,3 +38,14 @@ def grids_for(draw: st.DrawFn, stencil: Stencil, max_extra: int = 4) -> np.ndarr
     shape = tuple(2 * r + 1 + draw(st.integers(0, max_extra)) for r in stencil.radii)
     seed = draw(st.integers(0, 2**32 - 1))
     return np.random.default_rng(seed).integers(-4, 5, size=shape).astype(np.float64)
+
+
+def random_two_four_tile(rng: np.random.Generator, low: int, high: int) -> np.ndarray:
+    """A 16x16 f16 tile whose every chunk of 4 holds 0, 1 or 2 integers from [low, high) at
+    random positions (zeros among them if the range holds 0)."""
+    tile = np.zeros((16, 16), dtype=np.float16)
+    for row in range(16):
+        for chunk in range(4):
+            kept = rng.choice(4, size=rng.integers(0, 3), replace=False)
+            tile[row, 4 * chunk + kept] = rng.integers(low, high, size=kept.size)
+    return tile

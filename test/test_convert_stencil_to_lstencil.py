@@ -956,6 +956,18 @@ def test_grid_outside_the_field_is_refused() -> None:
     ) in str(error)
 
 
+def test_field_that_is_no_function_argument_is_refused() -> None:
+    # The L0 function takes its grid as an argument: a field the function makes itself
+    # (here by an opaque op) has no argument to become.
+    text = wrap_1d("    %v = arith.addf %a, %b : f32").replace(
+        "  %t = stencil.load %in",
+        '  %made = "test.op"() : () -> !stencil.field<[-4,20]xf32>\n  %t = stencil.load %made',
+    )
+    error = refusal(text)
+    assert error.op.name == "stencil.apply"
+    assert error.reason == "the stencil's fields must be arguments of @f"
+
+
 def time_loop(lower: str, upper: str, yielded: str = "%f1, %f0", prelude: str = "") -> str:
     field = "!stencil.field<[-1,9]xf32>"
     return f"""

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import random_two_four_tile
 
 from sparse_stencil.sim import run_ptx
 from sparse_stencil.sparsity import pack_m16n8k16
@@ -15,21 +16,11 @@ from sparse_stencil.sparsity import pack_m16n8k16
 KERNEL = (Path(__file__).parent / "sim" / "kernels" / "mma_sp_f16.ptx").read_text()
 
 
-def random_two_four_tile(rng: np.random.Generator) -> np.ndarray:
-    """A 16x16 f16 tile with 0, 1 or 2 small-integer non-zeros in every chunk of 4."""
-    tile = np.zeros((16, 16), dtype=np.float16)
-    for row in range(16):
-        for chunk in range(4):
-            kept = rng.choice(4, size=rng.integers(0, 3), replace=False)
-            tile[row, 4 * chunk + kept] = rng.integers(-8, 9, size=kept.size)
-    return tile
-
-
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_packed_tile_times_b_on_the_simulator(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    a = random_two_four_tile(rng)
+    a = random_two_four_tile(rng, -8, 9)
     b = rng.integers(-8, 9, size=(16, 8)).astype(np.float16)
     c = rng.integers(-8, 9, size=(16, 8)).astype(np.float32)
     values, words = pack_m16n8k16(a)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import pytest
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 from xdsl.parser import Parser
 from xdsl.passes import PassPipeline
 from xdsl.utils.exceptions import ParseError, PassFailedException, VerifyException
@@ -21,6 +24,7 @@ from sparse_stencil.sparsity import ONE_TWO, TWO_FOUR, sparsity_of
 from sparse_stencil.universe import PASSES
 
 HEAT = Stencil({(-1,): 1.0, (0,): -2.0, (1,): 1.0})
+_OpT = TypeVar("_OpT", bound=Operation)
 
 
 def _lower(module: ModuleOp, pipeline: str) -> ModuleOp:
@@ -37,7 +41,8 @@ def _parse(text: str) -> ModuleOp:
     return module
 
 
-def _only(module: ModuleOp, kind: type) -> object:
+def _only(module: ModuleOp, kind: type[_OpT]) -> _OpT:
+    """The one op of type `kind` in `module`."""
     found = [op for op in module.walk() if isinstance(op, kind)]
     assert len(found) == 1
     return found[0]
@@ -66,8 +71,6 @@ def test_pipeline_output_round_trips_and_computes_the_stencil(
     assert str(_parse(text)) == text
     gemm = _only(module, sparse_layout.SparseGemmOp)
     apply = _only(module, sparse_layout.ApplyOp)
-    assert isinstance(gemm, sparse_layout.SparseGemmOp)
-    assert isinstance(apply, sparse_layout.ApplyOp)
     assert apply.steps.data == 2
     assert gemm.rule == (ONE_TWO if dtype == "float32" else TWO_FOUR)
     assert gemm.attributes["lower_bound"] is not None
@@ -79,7 +82,6 @@ def test_pipeline_output_round_trips_and_computes_the_stencil(
 def test_morphing_keeps_the_meaning_in_the_ir() -> None:
     module = _lower(HEAT.to_module((33,), "float16", steps=3), "morph-stencil-layout{tile=4}")
     gemm = _only(module, sparse_layout.GemmOp)
-    assert isinstance(gemm, sparse_layout.GemmOp)
     layout = gemm.to_layout()
     assert layout.tile == (4,)
     assert layout.stencil() == HEAT
@@ -90,13 +92,11 @@ def test_morphing_keeps_the_meaning_in_the_ir() -> None:
 def test_a_stencil_without_apply_defaults_to_f16() -> None:
     module = _lower(HEAT.to_module(), "morph-stencil-layout,convert-structured-sparsity")
     gemm = _only(module, sparse_layout.SparseGemmOp)
-    assert isinstance(gemm, sparse_layout.SparseGemmOp)
     assert gemm.rule == TWO_FOUR
     module = _lower(
         HEAT.to_module(), "morph-stencil-layout{dtype=f32},convert-structured-sparsity{dtype=f32}"
     )
     gemm = _only(module, sparse_layout.SparseGemmOp)
-    assert isinstance(gemm, sparse_layout.SparseGemmOp)
     assert gemm.rule == ONE_TWO
 
 

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import random_two_four_tile
 
 from sparse_stencil import StencilError
 from sparse_stencil.sparsity import (
     ONE_TWO,
     TWO_FOUR,
+    Sparsity,
     check,
     compress,
     decode,
@@ -83,16 +85,8 @@ def test_a_tile_that_is_not_two_four_is_refused_naming_row_and_chunk() -> None:
 
 @st.composite
 def two_four_tiles(draw: st.DrawFn) -> np.ndarray:
-    """Random 2:4 tiles: each chunk keeps 0, 1 or 2 random positions, integer values."""
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    tile = np.zeros((16, 16), dtype=np.float16)
-    for row in range(16):
-        for chunk in range(4):
-            count = rng.integers(0, 3)
-            columns = 4 * chunk + rng.choice(4, size=count, replace=False)
-            tile[row, columns] = rng.integers(1, 100, size=count)
-    return tile
+    """Random 2:4 tiles: each chunk keeps 0, 1 or 2 random positions, values 1 to 99."""
+    return random_two_four_tile(np.random.default_rng(draw(st.integers(0, 2**32 - 1))), 1, 100)
 
 
 @settings(max_examples=50, deadline=None)
@@ -135,7 +129,9 @@ def test_one_two_codes_name_the_even_or_odd_column() -> None:
     st.integers(0, 8),
     st.integers(0, 2**32 - 1),
 )
-def test_compress_then_expand_is_the_identity(sparsity, rows, chunks, seed) -> None:  # type: ignore[no-untyped-def]
+def test_compress_then_expand_is_the_identity(
+    sparsity: Sparsity, rows: int, chunks: int, seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     matrix = rng.integers(-5, 6, size=(rows, chunks * sparsity.group)).astype(np.float64)
     keep = np.argsort(rng.random((rows, chunks, sparsity.group)), axis=2)

@@ -19,10 +19,9 @@ from fractions import Fraction
 
 from sparse_stencil.catalog.builders import (
     Points,
-    abs_sum,
     by_class,
-    explicit_update,
     grid,
+    heat_step,
     laplacian,
     ramp_box,
     star,
@@ -55,8 +54,7 @@ def _entry(
 
 def _heat_1d(radius: int) -> Points:
     """``u + L u / sum|L|`` with the order-2r central second difference: a damped heat step."""
-    operator = laplacian(1, 2 * radius)
-    return explicit_update(operator, 1 / abs_sum(operator), 1)
+    return heat_step(laplacian(1, 2 * radius), 1)
 
 
 def _heat_1d_source(radius: int) -> str:

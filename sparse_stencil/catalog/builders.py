@@ -38,26 +38,21 @@ def identity(dims: int) -> Points:
     return {(0,) * dims: Fraction(1)}
 
 
+def along(dims: int, axis: int, distance: int) -> Offset:
+    """The offset `distance` steps along `axis` of a `dims`-D grid."""
+    return tuple(distance if a == axis else 0 for a in range(dims))
+
+
 def line(dims: int, axis: int, weights: Sequence[Number]) -> Points:
     """Centred weights (offsets -r..r, r = len // 2) laid along `axis` of a `dims`-D grid."""
     radius = len(weights) // 2
-    result: Points = {}
-    for index, weight in enumerate(weights):
-        offset = [0] * dims
-        offset[axis] = index - radius
-        result[tuple(offset)] = exact(weight)
-    return result
+    return {along(dims, axis, i - radius): exact(w) for i, w in enumerate(weights)}
 
 
 def fd_line(dims: int, axis: int, derivative: int, offsets: Sequence[int]) -> Points:
     """Exact weights of the `derivative`-th derivative on `offsets`, laid along `axis`."""
-    result: Points = {}
-    for o, weight in zip(offsets, fd_weights(derivative, offsets), strict=True):
-        offset = [0] * dims
-        offset[axis] = o
-        if weight:
-            result[tuple(offset)] = weight
-    return result
+    weights = fd_weights(derivative, offsets)
+    return {along(dims, axis, o): w for o, w in zip(offsets, weights, strict=True) if w}
 
 
 def star(centre: Number, *arms: str, scale: Number = 1) -> Points:
@@ -75,8 +70,7 @@ def star(centre: Number, *arms: str, scale: Number = 1) -> Points:
             raise ValueError(f"arm {text!r} does not hold 2r weights")
         distances = [*range(-radius, 0), *range(1, radius + 1)]
         for distance, weight in zip(distances, weights, strict=True):
-            offset = tuple(distance if a == axis else 0 for a in range(dims))
-            result[offset] = exact(weight) * exact(scale)
+            result[along(dims, axis, distance)] = exact(weight) * exact(scale)
     return result
 
 
@@ -164,6 +158,12 @@ def abs_sum(stencil: Points) -> Fraction:
 def explicit_update(operator: Points, nu: Number, dims: int, base: Number = 1) -> Points:
     """The explicit time step ``base * u + nu * L u`` of the operator L."""
     return combine((base, identity(dims)), (nu, operator))
+
+
+def heat_step(operator: Points, dims: int, base: Number = 1) -> Points:
+    """The explicit step ``base * u + L u / sum|L|`` of the operator L: a step size that
+    keeps a diffusion stable (see :mod:`.scientific`)."""
+    return explicit_update(operator, 1 / abs_sum(operator), dims, base)
 
 
 def jacobi(operator: Points) -> Points:

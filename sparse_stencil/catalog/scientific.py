@@ -31,6 +31,7 @@ from sparse_stencil.catalog.builders import (
     explicit_update,
     fd_line,
     grid,
+    heat_step,
     identity,
     jacobi,
     laplacian,
@@ -118,11 +119,6 @@ def _hex_neighbours(weight: Fraction) -> Points:
     return {o: weight for o in ((-1, 0), (1, 0), (0, -1), (0, 1), (1, -1), (-1, 1))}
 
 
-def _heat_step(operator: Points, dims: int, base: int = 1) -> Points:
-    """The explicit step ``base * u + L u / sum|L|`` of the operator L."""
-    return explicit_update(operator, 1 / abs_sum(operator), dims, base)
-
-
 def _laplacian_steps(
     name: str,
     base: int,
@@ -131,12 +127,13 @@ def _laplacian_steps(
     description: str,
     cases: dict[tuple[int, int], tuple[str, ...]],
 ) -> list[CatalogEntry]:
-    """One :func:`_heat_step` of the Laplacian per (dims, order) of `cases`, which maps it to
-    the entry's aliases; `name` and `description` are formatted with ``dims`` and ``order``."""
+    """One :func:`~.builders.heat_step` of the Laplacian per (dims, order) of `cases`, which
+    maps it to the entry's aliases; `name` and `description` are formatted with ``dims`` and
+    ``order``."""
     return [
         make_entry(
             name.format(dims=dims, order=order),
-            _heat_step(laplacian(dims, order), dims, base),
+            heat_step(laplacian(dims, order), dims, base),
             domain,
             source,
             description.format(dims=dims, order=order),
@@ -157,7 +154,7 @@ def _heat_entries() -> list[CatalogEntry]:
     )
     isotropic = make_entry(
         "heat2d-iso9",
-        _heat_step(_mehrstellen_2d(), 2),
+        heat_step(_mehrstellen_2d(), 2),
         HEAT,
         "computed here from the 9-point Mehrstellen Laplacian (1/6)[1 4 1; 4 -20 4; 1 4 1]; "
         "chosen here: nu = 1/sum|L|",
@@ -439,14 +436,14 @@ def _anisotropic_entries() -> list[CatalogEntry]:
     return [
         make_entry(
             "aniso2d-axis",
-            _heat_step(axis_2d, 2),
+            heat_step(axis_2d, 2),
             ANISOTROPIC,
             f"computed here: u + nu*(k0 d00 + k1 d11) u; {tensor_note} diag(1, 1/4), nu = 1/sum|L|",
             "2D axis-aligned anisotropic diffusion step (5 points, unequal arms)",
         ),
         make_entry(
             "aniso2d-mixed",
-            _heat_step(
+            heat_step(
                 _diffusion_operator(((1, Fraction(1, 4)), (Fraction(1, 4), Fraction(1, 2)))), 2
             ),
             ANISOTROPIC,
@@ -456,7 +453,7 @@ def _anisotropic_entries() -> list[CatalogEntry]:
         ),
         make_entry(
             "aniso3d-axis",
-            _heat_step(axis_3d, 3),
+            heat_step(axis_3d, 3),
             ANISOTROPIC,
             f"computed here: u + nu*sum_i k_i d_ii u; {tensor_note} diag(1, 1/2, 1/4), "
             "nu = 1/sum|L|",
@@ -464,7 +461,7 @@ def _anisotropic_entries() -> list[CatalogEntry]:
         ),
         make_entry(
             "aniso3d-mixed",
-            _heat_step(
+            heat_step(
                 _diffusion_operator(
                     (
                         (1, Fraction(1, 4), Fraction(1, 8)),

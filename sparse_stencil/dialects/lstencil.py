@@ -14,9 +14,10 @@ never clashes with xDSL's upstream `stencil` dialect, which
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import ClassVar, Self, cast
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
@@ -27,10 +28,11 @@ from xdsl.dialects.builtin import (
     Float32Type,
     IntAttr,
     ModuleOp,
+    StringAttr,
     f64,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -46,15 +48,22 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from sparse_stencil.dialects.ranked_type import RankedType
-from sparse_stencil.dtypes import StorageType, storage_type, storage_type_of_mlir
+from sparse_stencil.dtypes import BFLOAT16, FLOAT16, FLOAT32, StorageType, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.stencil import MAX_DIMS, Stencil
 
-_ELEMENT_TYPES: dict[str, type[Attribute]] = {
-    "f16": Float16Type,
-    "bf16": BFloat16Type,
-    "f32": Float32Type,
+_ELEMENT_TYPES: dict[type[Attribute], StorageType] = {
+    Float16Type: FLOAT16,
+    BFloat16Type: BFLOAT16,
+    Float32Type: FLOAT32,
 }
+"""The element types a grid may have, and the storage type each one is."""
+
+
+def element_storage(element_type: Attribute) -> StorageType | None:
+    """The storage type that the element type `element_type` is (f16, bf16, f32); None for
+    any other type."""
+    return _ELEMENT_TYPES.get(type(element_type))
 
 
 @irdl_attr_definition
@@ -79,7 +88,9 @@ class GridType(ParametrizedAttribute, TypeAttribute):
     @classmethod
     def of(cls, shape: Sequence[int], dtype: str | StorageType) -> GridType:
         """The grid type of `shape` whose elements have storage type `dtype`."""
-        return cls(shape, _ELEMENT_TYPES[storage_type(dtype).mlir_name]())
+        storage = storage_type(dtype)
+        element_type = next(kind for kind, known in _ELEMENT_TYPES.items() if known == storage)
+        return cls(shape, element_type())
 
     @property
     def dims(self) -> tuple[int, ...]:
@@ -89,7 +100,12 @@ class GridType(ParametrizedAttribute, TypeAttribute):
     @property
     def storage(self) -> StorageType:
         """The storage type of the grid's elements."""
-        return storage_type_of_mlir(str(self.element_type))
+        storage = element_storage(self.element_type)
+        if storage is None:
+            raise StencilError(
+                f"unsupported element type '{self.element_type}': expected f16, bf16 or f32"
+            )
+        return storage
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
@@ -107,7 +123,7 @@ class GridType(ParametrizedAttribute, TypeAttribute):
             raise VerifyException(f"grid rank must be 1 to {MAX_DIMS}, got {len(self.dims)}")
         if any(n < 1 for n in self.dims):
             raise VerifyException(f"grid extents must be positive, got {list(self.dims)}")
-        if not isinstance(self.element_type, tuple(_ELEMENT_TYPES.values())):
+        if element_storage(self.element_type) is None:
             raise VerifyException(
                 f"grid element type must be f16, bf16 or f32, got {self.element_type}"
             )
@@ -202,8 +218,95 @@ class StencilOp(IRDLOperation):
         printer.print_attribute(self.result.type)
 
 
+class GridApplyOp(IRDLOperation, ABC):
+    """Applies a stencil or a layout, its first operand, `steps` times to a grid.
+
+    What ``lstencil.apply`` and ``sparse_layout.apply`` share: the form
+    ``%source to %grid steps N {attributes} : <grid type>``, a result of the grid's type, and
+    the checks of the steps, of the result type and of the source's rank. Each op declares
+    its source operand (xDSL orders a subclass's operands before the inherited grid) and
+    sets `SOURCE_TYPE` to that operand's type.
+    """
+
+    SOURCE_TYPE: ClassVar[type[RankedType]]
+
+    input = operand_def(GridType)
+    steps = prop_def(IntAttr)
+    output = result_def(GridType)
+    traits = traits_def(Pure())
+
+    def __init__(self, source: SSAValue | Operation, grid: SSAValue, steps: int) -> None:
+        super().__init__(
+            operands=[source, grid],
+            properties={"steps": IntAttr(steps)},
+            result_types=[grid.type],
+        )
+
+    @property
+    def source(self) -> SSAValue:
+        """The applied stencil or layout."""
+        return self.operands[0]
+
+    @property
+    def grid_type(self) -> GridType:
+        """The type of the input and output grid."""
+        return cast(GridType, self.input.type)
+
+    @abstractmethod
+    def _verify_source(self, grid: GridType) -> None:
+        """Raise :class:`StencilError` or :class:`VerifyException` unless the op that defines
+        the source fits `grid`."""
+
+    def verify_(self) -> None:
+        if self.steps.data < 1:
+            raise VerifyException(f"steps must be at least 1, got {self.steps.data}")
+        if self.output.type != self.input.type:
+            raise VerifyException("the output grid type must equal the input grid type")
+        source = cast(RankedType, self.source.type)
+        grid = self.grid_type
+        if source.rank.data != len(grid.dims):
+            raise VerifyException(
+                f"a rank-{source.rank.data} {source.kind} cannot apply to the "
+                f"rank-{len(grid.dims)} grid {grid}"
+            )
+        try:
+            self._verify_source(grid)
+        except StencilError as error:
+            raise VerifyException(str(error)) from error
+
+    @classmethod
+    def parse(cls, parser: Parser) -> Self:
+        source = parser.parse_unresolved_operand()
+        parser.parse_keyword("to")
+        grid = parser.parse_unresolved_operand()
+        parser.parse_keyword("steps")
+        steps = parser.parse_integer(allow_negative=True, allow_boolean=False)
+        attributes = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        grid_type = parser.parse_type()
+        if not isinstance(grid_type, GridType):
+            parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
+        op = cls(
+            parser.resolve_operand(source, cls.SOURCE_TYPE(len(grid_type.dims))),
+            parser.resolve_operand(grid, grid_type),
+            steps,
+        )
+        op.attributes.update(attributes)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.source)
+        printer.print_string(" to ")
+        printer.print_operand(self.input)
+        printer.print_string(f" steps {self.steps.data}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.input.type)
+
+
 @irdl_op_definition
-class ApplyOp(IRDLOperation):
+class ApplyOp(GridApplyOp):
     """Applies a stencil `steps` times to a grid under the fixed boundary rule.
 
     Interior points (at least the stencil's radius away from every edge on each axis) get
@@ -214,111 +317,13 @@ class ApplyOp(IRDLOperation):
     """
 
     name = "lstencil.apply"
+    SOURCE_TYPE: ClassVar[type[RankedType]] = StencilType
     stencil = operand_def(StencilType)
-    input = operand_def(GridType)
-    steps = prop_def(IntAttr)
-    output = result_def(GridType)
-    traits = traits_def(Pure())
 
-    def __init__(self, stencil: SSAValue, grid: SSAValue, steps: int) -> None:
-        super().__init__(
-            operands=[stencil, grid],
-            properties={"steps": IntAttr(steps)},
-            result_types=[grid.type],
-        )
-
-    @property
-    def grid_type(self) -> GridType:
-        """The type of the input and output grid."""
-        return cast(GridType, self.input.type)
-
-    def verify_(self) -> None:
-        verify_application(
-            "stencil",
-            cast(StencilType, self.stencil.type).rank.data,
-            self.steps,
-            self.input,
-            self.output,
-        )
-        grid = self.grid_type
+    def _verify_source(self, grid: GridType) -> None:
         definition = self.stencil.owner
         if isinstance(definition, StencilOp):
-            try:
-                definition.to_stencil().check_grid(grid.dims)
-            except StencilError as error:
-                raise VerifyException(str(error)) from error
-
-    @classmethod
-    def parse(cls, parser: Parser) -> ApplyOp:
-        stencil, grid, steps, attributes = parse_application(
-            parser, lambda rank: StencilType(IntAttr(rank))
-        )
-        op = cls(stencil, grid, steps)
-        op.attributes.update(attributes)
-        return op
-
-    def print(self, printer: Printer) -> None:
-        print_application(printer, self.stencil, self.input, self.steps, self.attributes)
-
-
-def verify_application(
-    kind: str, source_rank: int, steps: IntAttr, grid: SSAValue, output: SSAValue
-) -> None:
-    """The checks every ``<kind> to %grid steps N`` application shares (ours: `lstencil.apply`
-    and `sparse_layout.apply`): steps, the result type, the rank of what is applied."""
-    if steps.data < 1:
-        raise VerifyException(f"steps must be at least 1, got {steps.data}")
-    if output.type != grid.type:
-        raise VerifyException("the output grid type must equal the input grid type")
-    grid_type = cast(GridType, grid.type)
-    if source_rank != len(grid_type.dims):
-        raise VerifyException(
-            f"a rank-{source_rank} {kind} cannot apply to the rank-{len(grid_type.dims)} "
-            f"grid {grid_type}"
-        )
-
-
-def parse_application(
-    parser: Parser, source_type: Callable[[int], Attribute]
-) -> tuple[SSAValue, SSAValue, int, dict[str, Attribute]]:
-    """Parse ``%source to %grid steps N {attributes} : !lstencil.grid<...>``.
-
-    `source_type` gives the type of the applied value for the grid's rank.
-    """
-    source = parser.parse_unresolved_operand()
-    parser.parse_keyword("to")
-    grid = parser.parse_unresolved_operand()
-    parser.parse_keyword("steps")
-    steps = parser.parse_integer(allow_negative=True, allow_boolean=False)
-    attributes = parser.parse_optional_attr_dict()
-    parser.parse_punctuation(":")
-    grid_type = parser.parse_type()
-    if not isinstance(grid_type, GridType):
-        parser.raise_error(f"expected !lstencil.grid<...>, got {grid_type}")
-    return (
-        parser.resolve_operand(source, source_type(len(grid_type.dims))),
-        parser.resolve_operand(grid, grid_type),
-        steps,
-        attributes,
-    )
-
-
-def print_application(
-    printer: Printer,
-    source: SSAValue,
-    grid: SSAValue,
-    steps: IntAttr,
-    attributes: dict[str, Attribute],
-) -> None:
-    """Print ``%source to %grid steps N {attributes} : <grid type>``."""
-    printer.print_string(" ")
-    printer.print_operand(source)
-    printer.print_string(" to ")
-    printer.print_operand(grid)
-    printer.print_string(f" steps {steps.data}")
-    printer.print_op_attributes(attributes)
-    printer.print_string(" : ")
-    printer.print_attribute(grid.type)
+            definition.to_stencil().check_grid(grid.dims)
 
 
 @dataclass(frozen=True)
@@ -376,6 +381,21 @@ def format_float(value: float) -> str:
     return f"{mantissa}.0" + (f"e{exponent}" if exponent else "")
 
 
+def apply_function(
+    name: str,
+    stencil: Stencil,
+    grid: GridType,
+    steps: int,
+    visibility: StringAttr | None = None,
+) -> func.FuncOp:
+    """The function ``@name`` from `grid` to `grid` that applies `stencil` `steps` times."""
+    function = func.FuncOp(name, ((grid,), (grid,)), visibility=visibility)
+    stencil_op = StencilOp.from_stencil(stencil)
+    apply_op = ApplyOp(stencil_op.result, function.args[0], steps)
+    function.body.block.add_ops([stencil_op, apply_op, func.ReturnOp(apply_op.output)])
+    return function
+
+
 def build_module(
     stencil: Stencil,
     shape: Sequence[int] | None = None,
@@ -385,14 +405,10 @@ def build_module(
     """A module that holds `stencil`, applied `steps` times to a grid of `shape` if given."""
     if steps < 1:
         raise StencilError(f"steps must be at least 1, got {steps}")
-    stencil_op = StencilOp.from_stencil(stencil)
     if shape is None:
-        return ModuleOp([stencil_op])
-    grid_type = GridType.of(stencil.check_grid(shape), dtype)
-    function = func.FuncOp("apply", ((grid_type,), (grid_type,)))
-    apply_op = ApplyOp(stencil_op.result, function.args[0], steps)
-    function.body.block.add_ops([stencil_op, apply_op, func.ReturnOp(apply_op.output)])
-    return ModuleOp([function])
+        return ModuleOp([StencilOp.from_stencil(stencil)])
+    grid = GridType.of(stencil.check_grid(shape), dtype)
+    return ModuleOp([apply_function("apply", stencil, grid, steps)])
 
 
 LStencil = Dialect("lstencil", [StencilOp, ApplyOp], [StencilType, GridType])

@@ -36,7 +36,11 @@ class RankedType(ParametrizedAttribute, TypeAttribute, ABC):
     def print_parameters(self, printer: Printer) -> None:
         printer.print_string(f"<{self.rank.data}>")
 
+    @property
+    def kind(self) -> str:
+        """What the type stands for, as messages name it: the last part of its name."""
+        return self.name.rpartition(".")[2]
+
     def verify(self) -> None:
         if not 1 <= self.rank.data <= MAX_DIMS:
-            kind = self.name.rpartition(".")[2]
-            raise VerifyException(f"{kind} rank must be 1 to {MAX_DIMS}, got {self.rank.data}")
+            raise VerifyException(f"{self.kind} rank must be 1 to {MAX_DIMS}, got {self.rank.data}")

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import TypeVar, cast
+from typing import ClassVar, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 from xdsl.dialects.builtin import DenseArrayBase, IntAttr, f64, i8, i64
-from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -50,13 +50,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from sparse_stencil.dialects.lstencil import (
-    GridType,
-    format_float,
-    parse_application,
-    print_application,
-    verify_application,
-)
+from sparse_stencil.dialects.lstencil import GridApplyOp, GridType, format_float
 from sparse_stencil.dialects.ranked_type import RankedType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
@@ -88,7 +82,7 @@ class SparsityAttr(ParametrizedAttribute):
     @property
     def rule(self) -> Sparsity:
         """The :class:`Sparsity` this attribute names."""
-        return SPARSITIES[f"{self.kept.data}:{self.group.data}"]
+        return _supported_rule(self.kept.data, self.group.data)
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
@@ -102,11 +96,7 @@ class SparsityAttr(ParametrizedAttribute):
         printer.print_string(f"<{self.kept.data}:{self.group.data}>")
 
     def verify(self) -> None:
-        name = f"{self.kept.data}:{self.group.data}"
-        if name not in SPARSITIES:
-            raise VerifyException(
-                f"unsupported sparsity {name}: expected one of {', '.join(SPARSITIES)}"
-            )
+        _supported_rule(self.kept.data, self.group.data)
 
 
 class LayoutOp(IRDLOperation, ABC):
@@ -395,7 +385,7 @@ class SparseGemmOp(LayoutOp):
 
 
 @irdl_op_definition
-class ApplyOp(IRDLOperation):
+class ApplyOp(GridApplyOp):
     """Applies a layout `steps` times to a grid under the fixed boundary rule.
 
     Same meaning as ``lstencil.apply``: interior points (at least the halo away from every
@@ -407,39 +397,13 @@ class ApplyOp(IRDLOperation):
     """
 
     name = "sparse_layout.apply"
+    SOURCE_TYPE: ClassVar[type[RankedType]] = LayoutType
     layout = operand_def(LayoutType)
-    input = operand_def(GridType)
-    steps = prop_def(IntAttr)
-    output = result_def(GridType)
-    traits = traits_def(Pure())
 
-    def __init__(self, layout: SSAValue | Operation, grid: SSAValue, steps: int) -> None:
-        super().__init__(
-            operands=[layout, grid],
-            properties={"steps": IntAttr(steps)},
-            result_types=[grid.type],
-        )
-
-    @property
-    def grid_type(self) -> GridType:
-        """The type of the input and output grid."""
-        return cast(GridType, self.input.type)
-
-    def verify_(self) -> None:
-        verify_application(
-            "layout",
-            cast(LayoutType, self.layout.type).rank.data,
-            self.steps,
-            self.input,
-            self.output,
-        )
-        grid = self.grid_type
+    def _verify_source(self, grid: GridType) -> None:
         definition = self.layout.owner
         if isinstance(definition, LayoutOp):
-            try:
-                check_grid(definition.halo.get_values(), grid.dims)
-            except StencilError as error:
-                raise VerifyException(str(error)) from error
+            check_grid(definition.halo.get_values(), grid.dims)
         if isinstance(definition, SparseGemmOp):
             expected = sparsity_of(grid.storage)
             if definition.rule != expected:
@@ -447,18 +411,6 @@ class ApplyOp(IRDLOperation):
                     f"a {definition.rule.name} layout cannot apply to {grid}: its element "
                     f"type needs {expected.name}"
                 )
-
-    @classmethod
-    def parse(cls, parser: Parser) -> ApplyOp:
-        layout, grid, steps, attributes = parse_application(
-            parser, lambda rank: LayoutType(IntAttr(rank))
-        )
-        op = cls(layout, grid, steps)
-        op.attributes.update(attributes)
-        return op
-
-    def print(self, printer: Printer) -> None:
-        print_application(printer, self.layout, self.input, self.steps, self.attributes)
 
 
 SparseLayout = Dialect("sparse_layout", [GemmOp, SparseGemmOp, ApplyOp], [LayoutType, SparsityAttr])
@@ -504,17 +456,24 @@ def _parse_rows(parser: Parser, item: Callable[[], _T]) -> list[list[_T]]:
     )
 
 
+def _supported_rule(kept: int, group: int) -> Sparsity:
+    """The n:m rule with n = `kept` and m = `group`; :class:`VerifyException` if it is not
+    one of :data:`SPARSITIES`."""
+    name = f"{kept}:{group}"
+    if name not in SPARSITIES:
+        raise VerifyException(
+            f"unsupported sparsity {name}: expected one of {', '.join(SPARSITIES)}"
+        )
+    return SPARSITIES[name]
+
+
 def _parse_sparsity(parser: Parser) -> Sparsity:
     pos = parser.pos
     kept, group = SparsityAttr.parse_parameters(parser)
-    name = f"{cast(IntAttr, kept).data}:{cast(IntAttr, group).data}"
-    if name not in SPARSITIES:
-        parser.raise_error(
-            f"unsupported sparsity {name}: expected one of {', '.join(SPARSITIES)}",
-            pos,
-            parser.pos,
-        )
-    return SPARSITIES[name]
+    try:
+        return _supported_rule(cast(IntAttr, kept).data, cast(IntAttr, group).data)
+    except VerifyException as error:
+        parser.raise_error(str(error), pos, parser.pos)
 
 
 def _parse_slot(parser: Parser) -> int:

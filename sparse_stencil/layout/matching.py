@@ -97,7 +97,7 @@ class Conversion:
     @property
     def padded_bound(self) -> int:
         """The lower bound rounded up to the MMA's K: the best `k_after` possible."""
-        return _round_up(self.lower_bound, self.sparsity.mma_k)
+        return self.sparsity.padded_k(self.lower_bound)
 
 
 @dataclass(frozen=True, eq=False)
@@ -305,7 +305,7 @@ def _search(
     """
     found: list[list[int]] | None = None
     while True:
-        current = _round_up(len(found or groups) * sparsity.group, sparsity.mma_k)
+        current = sparsity.padded_k(len(found or groups) * sparsity.group)
         chunks = (current - sparsity.mma_k) // sparsity.group
         if chunks * sparsity.group < bound:
             return found
@@ -420,7 +420,7 @@ def _slots(groups: list[list[int]], sparsity: Sparsity) -> tuple[int, ...]:
     """Chunks in order of their first column, each padded to the chunk width, then to K."""
     ordered = sorted(groups, key=lambda group: min(c for c in group if c >= 0))
     slots = [c for group in ordered for c in group + [PADDING] * (sparsity.group - len(group))]
-    return tuple(slots + [PADDING] * (_round_up(len(slots), sparsity.mma_k) - len(slots)))
+    return tuple(slots + [PADDING] * (sparsity.padded_k(len(slots)) - len(slots)))
 
 
 def _matching_floor(columns: npt.NDArray[np.int64], sparsity: Sparsity) -> int:

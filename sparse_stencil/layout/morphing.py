@@ -111,7 +111,7 @@ class TiledGemm(TileMaps):
         expected = np.array(list(np.ndindex(*self.tile)), dtype=np.int64)
         if not np.array_equal(self.outputs, expected):
             raise StencilError(
-                f"outputs must list the points of the {_format_tile(self.tile)} tile in "
+                f"outputs must list the points of the {format_tile(self.tile)} tile in "
                 f"row-major order, got {self.outputs.tolist()}"
             )
         if len({tuple(row) for row in self.inputs.tolist()}) != self.k:
@@ -199,7 +199,8 @@ def check_grid(halo: Sequence[int], shape: Sequence[int]) -> tuple[int, ...]:
     return Stencil({tuple(int(h) for h in halo): 0.0}).check_grid(shape)
 
 
-def _format_tile(tile: Sequence[int]) -> str:
+def format_tile(tile: Sequence[int]) -> str:
+    """`tile` as messages and tables write it: ``8x2``."""
     return "x".join(str(e) for e in tile)
 
 

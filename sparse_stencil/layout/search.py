@@ -75,7 +75,7 @@ def choose_layout(
     start = time.perf_counter()
     shapes = [check_tile(tile, stencil.dims)] if tile is not None else tile_shapes(stencil.dims)
     gemms = [morph(stencil, shape) for shape in shapes]
-    bounds = [_padded(lower_bound(g.row_masks(), sparsity), sparsity) for g in gemms]
+    bounds = [sparsity.padded_k(lower_bound(g.row_masks(), sparsity)) for g in gemms]
     order = sorted(range(len(gemms)), key=lambda i: _score(bounds[i], gemms[i], i))
     best: tuple[tuple[Fraction, int, int, int], int, Conversion] | None = None
     results: dict[int, int] = {}
@@ -98,7 +98,3 @@ def choose_layout(
 
 def _score(k_after: int, gemm: TiledGemm, index: int) -> tuple[Fraction, int, int, int]:
     return (Fraction(k_after, gemm.m), -gemm.m, gemm.k, index)
-
-
-def _padded(bound: int, sparsity: Sparsity) -> int:
-    return -(-bound // sparsity.mma_k) * sparsity.mma_k

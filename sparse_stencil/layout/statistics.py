@@ -20,14 +20,9 @@ entries (m x k_after) that are non-zero coefficients; 2:4 caps it at 0.5.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sparse_stencil.dtypes import StorageType, storage_type
-from sparse_stencil.layout.matching import Strategy
-from sparse_stencil.layout.search import choose_layout
-from sparse_stencil.sparsity import sparsity_of
-from sparse_stencil.stencil import Stencil
+from sparse_stencil.layout.search import LayoutChoice
 
 _MMA_N = 8
 
@@ -36,7 +31,6 @@ _MMA_N = 8
 class LayoutStatistics:
     """The chosen layout of one stencil and what it costs."""
 
-    points: int
     nonzeros: int
     """Non-zero coefficients of the stencil."""
     tile: tuple[int, ...]
@@ -83,21 +77,14 @@ def redundancy(k_after: int, outputs: int, nonzeros: int) -> float:
     return _MMA_N * k_after / (outputs * nonzeros)
 
 
-def layout_statistics(
-    stencil: Stencil,
-    dtype: str | StorageType = "float16",
-    tile: Sequence[int] | None = None,
-    strategy: Strategy = "best",
-) -> LayoutStatistics:
-    """Search (or take `tile`), convert, and measure the layout of `stencil` for `dtype`."""
-    sparsity = sparsity_of(storage_type(dtype))
-    choice = choose_layout(stencil, sparsity, tile, strategy)
-    conversion = choice.conversion
+def layout_statistics(choice: LayoutChoice) -> LayoutStatistics:
+    """What the layout that :func:`~.search.choose_layout` chose costs, and what it took."""
+    gemm, conversion = choice.gemm, choice.conversion
     return LayoutStatistics(
-        points=stencil.num_points,
-        nonzeros=sum(1 for c in stencil.coefficients if c != 0),
-        tile=choice.gemm.tile,
-        sparsity=sparsity.name,
+        # Every row of A holds the stencil's non-zero coefficients once (TiledGemm.check).
+        nonzeros=gemm.nonzeros // gemm.m,
+        tile=gemm.tile,
+        sparsity=conversion.sparsity.name,
         k_before=conversion.k_before,
         k_after=conversion.k_after,
         padded_bound=conversion.padded_bound,

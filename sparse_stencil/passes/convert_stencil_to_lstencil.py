@@ -78,29 +78,13 @@ from typing import NoReturn
 
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func, scf, stencil
-from xdsl.dialects.builtin import (
-    AnyFloat,
-    BFloat16Type,
-    Float16Type,
-    Float32Type,
-    FloatAttr,
-    IntegerAttr,
-    IntegerType,
-    ModuleOp,
-)
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, IntegerAttr, IntegerType, ModuleOp
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
-from sparse_stencil.dialects.lstencil import ApplyOp, GridType, StencilOp
-from sparse_stencil.dtypes import (
-    BFLOAT16,
-    FLOAT16,
-    FLOAT32,
-    STORAGE_TYPES,
-    StorageType,
-    storage_type,
-)
+from sparse_stencil.dialects.lstencil import GridType, apply_function, element_storage
+from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.passes.op_error import OpError, raise_at
 from sparse_stencil.stencil import MAX_RADIUS, Offset, Stencil
 
@@ -398,18 +382,11 @@ def _divide(op: Operation, lhs: _Value, rhs: _Value) -> _Value:
     return float(lhs) / float(rhs)
 
 
-_ROUNDING: dict[type[Attribute], StorageType] = {
-    Float16Type: FLOAT16,
-    BFloat16Type: BFLOAT16,
-    Float32Type: FLOAT32,
-}
-
-
 def _round_to(op: Operation, value: float) -> float:
     """`value` rounded to the type of `op`'s result, as the program does; f64 stays exact."""
     _check_finite(op, value)
     result_type = op.results[0].type
-    storage = _ROUNDING.get(type(result_type))
+    storage = element_storage(result_type)
     rounded = value if storage is None else float(storage.round(value))
     if not math.isfinite(rounded):
         _refuse(
@@ -592,11 +569,8 @@ def _box(lower: Sequence[int], upper: Sequence[int]) -> str:
 def _steps(apply: stencil.ApplyOp, function: func.FuncOp, read: SSAValue, written: SSAValue) -> int:
     parent = apply.parent_op()
     if parent is function:
-        for root in (read, written):
-            if not (isinstance(root, BlockArgument) and root.owner is function.body.block):
-                _refuse(
-                    apply, f"the stencil's fields must be arguments of @{function.sym_name.data}"
-                )
+        if not all(root in function.args for root in (read, written)):
+            _refuse(apply, f"the stencil's fields must be arguments of @{function.sym_name.data}")
         return 1
     if isinstance(parent, scf.ForOp) and parent.parent_op() is function:
         return _time_loop_steps(parent, read, written)
@@ -640,32 +614,26 @@ def _time_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
 
 def _replace_function(imported: ImportedStencil, storage: StorageType) -> None:
     function = imported.function
-    grid = GridType.of(imported.shape, storage)
-    visibility = function.sym_visibility
-    replacement = func.FuncOp(
+    replacement = apply_function(
         function.sym_name.data,
-        ((grid,), (grid,)),
-        visibility=visibility.data if visibility is not None else None,
+        imported.stencil,
+        GridType.of(imported.shape, storage),
+        imported.steps,
+        function.sym_visibility,
     )
-    stencil_op = StencilOp.from_stencil(imported.stencil)
-    apply_op = ApplyOp(stencil_op.result, replacement.args[0], imported.steps)
-    replacement.body.block.add_ops([stencil_op, apply_op, func.ReturnOp(apply_op.output)])
     Rewriter.replace_op(function, replacement)
 
 
 def _storage(imported: ImportedStencil, dtype: StorageType | None) -> StorageType:
     """`dtype` if given, else the storage type of the upstream element type."""
-    if dtype is not None:
-        return dtype
-    name = str(imported.element_type)
-    known = {storage.mlir_name: storage for storage in STORAGE_TYPES.values()}
-    if name in known:
-        return known[name]
+    storage = dtype or element_storage(imported.element_type)
+    if storage is not None:
+        return storage
     function = imported.function
     _refuse(
         function,
-        f"@{function.sym_name.data} computes in {name}, which L0 grids cannot store (f16, "
-        "bf16, f32); choose one with convert-stencil-to-lstencil{dtype=f32}",
+        f"@{function.sym_name.data} computes in {imported.element_type}, which L0 grids "
+        "cannot store (f16, bf16, f32); choose one with convert-stencil-to-lstencil{dtype=f32}",
     )
 
 

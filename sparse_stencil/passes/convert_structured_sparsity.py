@@ -39,7 +39,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from sparse_stencil.dialects import sparse_layout
 from sparse_stencil.dtypes import StorageType
 from sparse_stencil.layout.matching import STRATEGIES, Strategy, convert, sparsify
-from sparse_stencil.passes.morph_stencil_layout import (
+from sparse_stencil.passes.layout_applies import (
     LayoutPassError,
     applies_by_rule,
     option_storage,
@@ -70,8 +70,9 @@ class ConvertStructuredSparsityPass(ModulePass):
     def _convert(self, gemm_op: sparse_layout.GemmOp, stated: StorageType | None) -> None:
         groups = applies_by_rule(gemm_op, sparse_layout.ApplyOp, stated)
         gemm = gemm_op.to_layout()
+        masks = gemm.row_masks()
         for sparsity, applies in groups.items():
-            conversion = convert(gemm.row_masks(), sparsity, cast(Strategy, self.strategy))
+            conversion = convert(masks, sparsity, cast(Strategy, self.strategy))
             sparse = sparse_layout.SparseGemmOp.from_layout(sparsify(gemm, conversion))
             sparse.attributes["lower_bound"] = IntegerAttr(conversion.padded_bound, i64)
             Rewriter.insert_op(sparse, InsertPoint.before(gemm_op))

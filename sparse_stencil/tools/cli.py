@@ -29,6 +29,7 @@ from sparse_stencil.context import make_context
 from sparse_stencil.dtypes import STORAGE_TYPES, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.frontend import read_mlir_file, stencil_from_mlir
+from sparse_stencil.layout.morphing import format_tile
 from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.layout.statistics import layout_statistics, redundancy
 from sparse_stencil.sparsity import sparsity_of
@@ -166,14 +167,13 @@ def _print_text(console: Console, text: str) -> None:
 def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
     stencil = load_stencil(arguments.stencil)
     choice = choose_layout(stencil, sparsity_of(storage_type(arguments.dtype)), arguments.tile)
-    stats = layout_statistics(stencil, arguments.dtype, choice.gemm.tile)
-    tile = "x".join(str(n) for n in stats.tile)
+    stats = layout_statistics(choice)
     table = Table("tile", "K before", "bound", "K after", "redundancy", title="tiles searched")
     ranked = sorted(choice.candidates, key=lambda c: (c.k_after is None, c.padded_bound))
     for candidate in ranked[:_TILES_SHOWN]:
         k_after = candidate.k_after
         table.add_row(
-            "x".join(str(n) for n in candidate.tile),
+            format_tile(candidate.tile),
             str(candidate.k_before),
             str(candidate.padded_bound),
             "-" if k_after is None else str(k_after),
@@ -184,17 +184,19 @@ def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
     console.print(table)
     console.print("(-: not converted, since its lower bound cannot beat the chosen tile)")
     console.print(
-        f"[bold]{stencil.name or arguments.stencil}[/bold] ({stats.sparsity}): tile {tile}, "
-        f"K {stats.k_before} -> {stats.k_after} (lower bound {stats.padded_bound}), "
-        f"density {stats.density:.2f}, redundancy {stats.redundancy:.2f} "
-        f"(dense mma: {stats.dense_redundancy:.2f}); {stats.method} in "
-        f"{1000 * stats.conversion_seconds:.1f} ms, search {1000 * choice.seconds:.0f} ms"
+        f"[bold]{stencil.name or arguments.stencil}[/bold] ({stats.sparsity}): tile "
+        f"{format_tile(stats.tile)}, K {stats.k_before} -> {stats.k_after} (lower bound "
+        f"{stats.padded_bound}), density {stats.density:.2f}, redundancy "
+        f"{stats.redundancy:.2f} (dense mma: {stats.dense_redundancy:.2f}); {stats.method} in "
+        f"{1000 * stats.conversion_seconds:.1f} ms, search {1000 * stats.search_seconds:.0f} ms"
     )
     if arguments.mlir:
         _print_text(console, _l1_mlir(stencil, arguments.dtype, stats.tile))
 
 
 def _l1_mlir(stencil: Stencil, dtype: str, tile: tuple[int, ...]) -> str:
+    """The L1 module that the passes make of `stencil` with the chosen `tile`: the text is
+    the pipeline's own, and forcing the tile spares the passes the search."""
     module = stencil.to_module()
     spec = f"morph-stencil-layout{{tile={','.join(map(str, tile))} dtype={dtype}}}"
     spec += f",convert-structured-sparsity{{dtype={dtype}}}"

@@ -1,1 +1,0 @@
-"""runtime of sparse-stencil."""
