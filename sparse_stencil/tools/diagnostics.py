@@ -38,8 +38,18 @@ def describe(error: BaseException) -> str:
         return "the input is not a text file (invalid UTF-8)"
     message = str(error).strip()
     if (op_line := _annotated_op(error)) is not None:
-        message += f"\n  in: {op_line}"
+        message += f"\n  in: {_shortened(op_line)}"
     return message
+
+
+def _shortened(line: str) -> str:
+    """`line`, cut to what a terminal line shows: an op's properties can run to pages."""
+    if len(line) <= _OP_LINE_WIDTH:
+        return line
+    return line[: _OP_LINE_WIDTH - 3] + "..."
+
+
+_OP_LINE_WIDTH = 160
 
 
 def _annotated_op(error: BaseException) -> str | None:
