@@ -105,9 +105,7 @@ def compress(
     array = np.asarray(a)
     check(array, sparsity)
     positions = _kept_positions(_nonzero_chunks(array, sparsity), sparsity)
-    rows, chunks = array.shape[0], array.shape[1] // sparsity.group
-    columns = positions + (np.arange(chunks) * sparsity.group)[None, :, None]
-    values = np.take_along_axis(array, columns.reshape(rows, chunks * sparsity.kept), axis=1)
+    values = np.take_along_axis(array, _columns(positions, sparsity), axis=1)
     return values, _encode(positions, sparsity)
 
 
@@ -128,8 +126,7 @@ def expand(
     positions = decode(codes, sparsity)
     rows, chunks = codes.shape
     dense = np.zeros((rows, chunks * sparsity.group), dtype=kept.dtype)
-    columns = positions + (np.arange(chunks) * sparsity.group)[None, :, None]
-    np.put_along_axis(dense, columns.reshape(rows, chunks * sparsity.kept), kept, axis=1)
+    np.put_along_axis(dense, _columns(positions, sparsity), kept, axis=1)
     return dense
 
 
@@ -198,6 +195,13 @@ def _kept_positions(nonzero: npt.NDArray[np.bool_], sparsity: Sparsity) -> npt.N
     """
     order = np.argsort(~nonzero, axis=2, kind="stable")
     return np.sort(order[..., : sparsity.kept], axis=2)
+
+
+def _columns(positions: npt.NDArray[np.int64], sparsity: Sparsity) -> npt.NDArray[np.int64]:
+    """The matrix columns of the kept `positions` (R x C x n), each row's flattened (R x C*n)."""
+    rows, chunks, kept = positions.shape
+    starts = np.arange(chunks, dtype=np.int64) * sparsity.group
+    return (positions + starts[None, :, None]).reshape(rows, chunks * kept)
 
 
 def _encode(positions: npt.NDArray[np.int64], sparsity: Sparsity) -> npt.NDArray[np.uint8]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,7 @@ class Stencil:
             mapping = cast(Mapping[Offset | int, float], points)
             pairs = [(_as_offset(o), float(c)) for o, c in mapping.items()]
         else:
-            pairs = [(_as_offset(o), float(c)) for o, c in cast(_PointPairs, points)]
+            pairs = [(_as_offset(o), float(c)) for o, c in points]
         offsets = [offset for offset, _ in pairs]
         coefficients = [coefficient for _, coefficient in pairs]
         _check_points(offsets, coefficients)
@@ -173,11 +173,18 @@ class Stencil:
         return f"Stencil({label}dims={self.dims}, radius={self.radius}, points={self.num_points})"
 
 
-def _as_offset(offset: Sequence[int] | int) -> Offset:
+def _as_offset(offset: Sequence[object] | int) -> Offset:
+    """`offset` as a tuple; its items are checked here, as callers may pass floats."""
     values = (offset,) if isinstance(offset, int) else tuple(offset)
-    if not all(isinstance(v, int | np.integer) for v in values):
+    integers = tuple(int(v) for v in values if _is_integer(v))
+    if len(integers) != len(values):
         raise StencilError(f"offset {values} must hold integers")
-    return tuple(int(v) for v in values)
+    return integers
+
+
+def _is_integer(value: object) -> TypeGuard[int | np.integer[Any]]:
+    # A guard, as isinstance leaves np.integer's type argument unknown to the checker.
+    return isinstance(value, int | np.integer)
 
 
 def _check_points(offsets: list[Offset], coefficients: list[float]) -> None:

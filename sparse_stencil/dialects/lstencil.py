@@ -164,7 +164,7 @@ class StencilOp(IRDLOperation):
     @property
     def rank(self) -> int:
         """The rank of the grids this stencil applies to."""
-        return cast(StencilType, self.result.type).rank.data
+        return self.result.type.rank.data
 
     def points(self) -> list[tuple[tuple[int, ...], float]]:
         """The (offset, coefficient) pairs in order."""

@@ -152,7 +152,7 @@ class LayoutOp(IRDLOperation, ABC):
     @property
     def rank(self) -> int:
         """Rank of the grids the layout applies to."""
-        return cast(LayoutType, self.result.type).rank.data
+        return self.result.type.rank.data
 
     @property
     def rows(self) -> int:

@@ -399,7 +399,7 @@ def _row_bits(masks: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]
 
 def _matching(columns: npt.NDArray[np.int64], sparsity: Sparsity) -> list[list[int]]:
     """DESIGN.md's construction: maximum matching of compatible columns, pairs into chunks."""
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(columns.size))
     disjoint = (columns[:, None] & columns[None, :]) == 0
     graph.add_edges_from((int(i), int(j)) for i, j in np.argwhere(np.triu(disjoint, 1)))

@@ -159,7 +159,7 @@ def morph(stencil: Stencil, tile: Sequence[int]) -> TiledGemm:
     reads = (outputs[:, None, :] + offsets[None, :, :]).reshape(-1, stencil.dims)
     inputs, column = np.unique(reads, axis=0, return_inverse=True)
     matrix = np.zeros((outputs.shape[0], inputs.shape[0]))
-    rows = np.repeat(np.arange(outputs.shape[0]), offsets.shape[0])
+    rows = np.repeat(np.arange(len(outputs)), offsets.shape[0])
     matrix[rows, column.reshape(-1)] = np.tile(coefficients, outputs.shape[0])
     return TiledGemm(shape, stencil.radii, outputs, inputs.astype(np.int64), matrix)
 

@@ -82,6 +82,7 @@ from xdsl.dialects.builtin import AnyFloat, FloatAttr, IntegerAttr, IntegerType,
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
+from xdsl.utils.hints import isa
 
 from sparse_stencil.dialects.lstencil import GridType, apply_function, element_storage
 from sparse_stencil.dtypes import StorageType, storage_type
@@ -401,11 +402,14 @@ def _integer_cast(op: arith.SIToFPOp | arith.UIToFPOp, value: _Value) -> int:
     assert isinstance(value, int)  # sitofp and uitofp take integers
     input_type = op.input.type
     if isinstance(op, arith.UIToFPOp) and isinstance(input_type, IntegerType) and value < 0:
-        return value + 2**input_type.width.data
+        return value + 2**input_type.bitwidth
     return value
 
 
-_CONSTANT_FUNCTIONS: dict[str, Callable[..., Number]] = {
+_Unary = Callable[[Number], Number]
+_Binary = Callable[[Number, Number], Number]
+
+_CONSTANT_FUNCTIONS: dict[str, _Unary | _Binary] = {
     "math.fpowi": lambda base, power: float(base) ** int(power),
     "math.powf": math.pow,
     "math.sqrt": math.sqrt,
@@ -538,8 +542,8 @@ def _grid_shape(
 
 def _element_type(field: SSAValue, reader: Operation) -> Attribute:
     field_type = field.type
-    assert isinstance(field_type, stencil.FieldType)  # loads and apply operands are fields
-    element_type: Attribute = field_type.element_type
+    assert isa(field_type, stencil.FieldType[Attribute])  # loads and apply operands are fields
+    element_type = field_type.element_type
     if not isinstance(element_type, AnyFloat):
         _refuse(reader, f"element type {element_type} is not a scalar float")
     return element_type

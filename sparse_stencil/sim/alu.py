@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sparse_stencil.sim import numerics
 from sparse_stencil.sim.bits import bit_length
@@ -21,6 +22,7 @@ from sparse_stencil.sim.numerics import FloatFormat
 from sparse_stencil.sim.operands import (
     FLOAT_TYPES,
     FORMATS,
+    INT_NUMPY_TYPES,
     INT_TYPES,
     NUMPY_TYPES,
     UINT,
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 # Integer arithmetic
 # ---------------------------------------------------------------------------------------------
 
+IntArray = npt.NDArray[np.integer[Any]]
+
 _INT_BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
@@ -62,12 +66,12 @@ def _wide_type(type_name: str) -> str:
     return f"{type_name[0]}{2 * TYPE_BITS[type_name]}"
 
 
-def _mul_high(a: Any, b: Any, type_name: str) -> Any:
+def _mul_high(a: npt.ArrayLike, b: npt.ArrayLike, type_name: str) -> IntArray:
     bits = TYPE_BITS[type_name]
     if bits < 64:
-        wide = NUMPY_TYPES[_wide_type(type_name)]
+        wide = INT_NUMPY_TYPES[_wide_type(type_name)]
         return ((np.asarray(a).astype(wide) * np.asarray(b).astype(wide)) >> bits).astype(
-            NUMPY_TYPES[type_name]
+            INT_NUMPY_TYPES[type_name]
         )
     # 64 x 64 -> high 64 bits from 32-bit limbs (unsigned), then the signed correction
     ua = np.asarray(a).view(np.uint64) if type_name == "s64" else np.asarray(a, np.uint64)
@@ -86,8 +90,8 @@ def _mul_high(a: Any, b: Any, type_name: str) -> Any:
     return high
 
 
-def _divide(a: Any, b: Any, type_name: str, remainder: bool) -> Any:
-    numpy_type = NUMPY_TYPES[type_name]
+def _divide(a: npt.ArrayLike, b: npt.ArrayLike, type_name: str, remainder: bool) -> IntArray:
+    numpy_type = INT_NUMPY_TYPES[type_name]
     a = np.asarray(a, dtype=numpy_type)
     b = np.asarray(b, dtype=numpy_type)
     safe = np.where(b == 0, numpy_type(1), b)
@@ -104,8 +108,8 @@ def _divide(a: Any, b: Any, type_name: str, remainder: bool) -> Any:
     )
 
 
-def _shift(a: Any, amount: Any, type_name: str, left: bool) -> Any:
-    numpy_type = NUMPY_TYPES[type_name]
+def _shift(a: npt.ArrayLike, amount: npt.ArrayLike, type_name: str, left: bool) -> IntArray:
+    numpy_type = INT_NUMPY_TYPES[type_name]
     bits = TYPE_BITS[type_name]
     a = np.asarray(a, dtype=numpy_type)
     amount = np.asarray(amount, dtype=np.uint32)
@@ -119,7 +123,7 @@ def _shift(a: Any, amount: Any, type_name: str, left: bool) -> Any:
 
 def _decode_integer(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type_name: str) -> Op:
     op = ins.opcode
-    numpy_type = NUMPY_TYPES[type_name]
+    numpy_type = INT_NUMPY_TYPES[type_name]
     if op in ("not", "cnot", "abs", "neg", "popc", "clz"):
         return _decode_integer_unary(ctx, ins, type_name)
     if op in ("shl", "shr"):
@@ -176,9 +180,9 @@ def _decode_integer_unary(ctx: DecodeContext, ins: Instruction, type_name: str) 
     expect_operands(ctx, ins, 2)
     source = reader(ctx, ins, ins.operands[1], type_name)
     write = writer(ctx, ins, ins.operands[0], "u32" if op in ("popc", "clz") else type_name)
-    numpy_type = NUMPY_TYPES[type_name]
+    numpy_type = INT_NUMPY_TYPES[type_name]
     bits = TYPE_BITS[type_name]
-    unary: Callable[[Any], Any] = {
+    unaries: dict[str, Callable[[Any], Any]] = {
         "not": lambda a: ~np.asarray(a, dtype=numpy_type),
         "cnot": lambda a: (np.asarray(a) == 0).astype(numpy_type),
         "abs": lambda a: np.abs(np.asarray(a, dtype=numpy_type)),
@@ -187,7 +191,8 @@ def _decode_integer_unary(ctx: DecodeContext, ins: Instruction, type_name: str) 
         "clz": lambda a: (
             bits - bit_length(np.asarray(a, dtype=numpy_type).view(UINT[bits]))
         ).astype(np.uint32),
-    }[op]
+    }
+    unary = unaries[op]
     return normal_op(ins, lambda st, mask: write(st, unary(source(st)), mask))
 
 
@@ -196,7 +201,7 @@ def _decode_sad(ctx: DecodeContext, ins: Instruction, type_name: str) -> Op:
     expect_operands(ctx, ins, 4)
     a, b, c = (reader(ctx, ins, o, type_name) for o in ins.operands[1:])
     write = writer(ctx, ins, ins.operands[0], type_name)
-    numpy_type = NUMPY_TYPES[type_name]
+    numpy_type = INT_NUMPY_TYPES[type_name]
     unsigned = UINT[TYPE_BITS[type_name]]
 
     def run(st: State, mask: Mask) -> None:
@@ -222,7 +227,7 @@ def _decode_multiply(ctx: DecodeContext, ins: Instruction, mods: Modifiers, type
     a, b = (reader(ctx, ins, o, type_name) for o in ins.operands[1:3])
     c = reader(ctx, ins, ins.operands[3], out_type) if mad else None
     write = writer(ctx, ins, ins.operands[0], out_type)
-    out_numpy = NUMPY_TYPES[out_type]
+    out_numpy = INT_NUMPY_TYPES[out_type]
 
     def product(st: State) -> Any:
         if kind == "wide":
@@ -389,7 +394,7 @@ def _decode_f32_divide_sqrt(
         mods.rounding is None and not ({"approx", "full"} & mods.flags)
     ):
         raise ctx.error(ins, f"{op}.f32 needs .rn, .approx or .full")
-    function = {"div": np.divide, "rcp": lambda x: np.float32(1) / x, "sqrt": np.sqrt}[op]
+    function = {"div": np.divide, "rcp": np.reciprocal, "sqrt": np.sqrt}[op]
     fmt = _element_format(type_name)
     lanes = _lanes(sources, type_name, mods)
 
@@ -440,7 +445,7 @@ def _decode_rounded(
     lanes = _lanes(sources, type_name, mods)
 
     def run(st: State, mask: Mask) -> None:
-        results = []
+        results: list[np.ndarray] = []
         for lane in lanes(st):
             hi, lo = _exact(op, lane)
             results.append(_finish(numerics.round_exact(hi, lo, fmt, mode), fmt, mods))
@@ -494,7 +499,7 @@ def _decode_f64(
         "div": np.divide,
         "min": np.fmin,
         "max": np.fmax,
-        "rcp": lambda x: 1.0 / x,
+        "rcp": np.reciprocal,
         "sqrt": np.sqrt,
     }[op]
     return normal_op(
@@ -700,7 +705,7 @@ def _conversion(
 
 
 def _int_to_int(out_type: str, saturate: bool) -> Callable[[Any], Any]:
-    numpy_type = NUMPY_TYPES[out_type]
+    numpy_type = INT_NUMPY_TYPES[out_type]
     if not saturate:
         return lambda a: np.asarray(a).astype(numpy_type)
     target = np.iinfo(numpy_type)
@@ -737,7 +742,7 @@ def _float_to_int(
     in_type: str, out_type: str, rounding: str, mods: Modifiers
 ) -> Callable[[Any], Any]:
     function = _TO_INTEGRAL[rounding]
-    numpy_type = NUMPY_TYPES[out_type]
+    numpy_type = INT_NUMPY_TYPES[out_type]
     info = np.iinfo(numpy_type)
     fmt = FORMATS.get(in_type)
 

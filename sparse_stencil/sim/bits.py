@@ -8,9 +8,10 @@ the width are handled explicitly (numpy, like C, leaves such shifts undefined).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from sparse_stencil.sim.operands import (
     NUMPY_TYPES,
@@ -29,41 +30,44 @@ from sparse_stencil.sim.ptx_parser import TYPE_BITS, Instruction
 if TYPE_CHECKING:
     from sparse_stencil.sim.machine import State
 
+U64Array = npt.NDArray[np.uint64]
+I64Array = npt.NDArray[np.int64]
+
 _ONE = np.uint64(1)
 _ALL = np.uint64(2**64 - 1)
 _BYTE_REVERSED = np.array([int(f"{b:08b}"[::-1], 2) for b in range(256)], dtype=np.uint8)
 
 
-def _bits_of(value: Any) -> Any:
+def _bits_of(value: npt.ArrayLike) -> U64Array:
     """The raw bit pattern of `value` (any integer type) as uint64, zero-extended."""
     array = np.asarray(value)
     return array.view(UINT[array.dtype.itemsize * 8]).astype(np.uint64)
 
 
-def _count(value: Any) -> Any:
+def _count(value: npt.ArrayLike) -> I64Array:
     """A shift count or field size as int64."""
     return np.asarray(value).astype(np.int64)
 
 
-def shift_left(value: Any, count: Any) -> Any:
+def shift_left(value: U64Array | np.uint64, count: npt.ArrayLike) -> U64Array:
     """uint64 ``value << count`` for counts 0..any (0 from 64 on)."""
     count = _count(count)
     return np.where(count >= 64, np.uint64(0), value << np.minimum(count, 63).astype(np.uint64))
 
 
-def shift_right(value: Any, count: Any) -> Any:
+def shift_right(value: U64Array | np.uint64, count: npt.ArrayLike) -> U64Array:
     """uint64 ``value >> count`` for counts 0..any (0 from 64 on)."""
     count = _count(count)
     return np.where(count >= 64, np.uint64(0), value >> np.minimum(count, 63).astype(np.uint64))
 
 
-def low_mask(count: Any) -> Any:
+def low_mask(count: npt.ArrayLike) -> U64Array:
     """uint64 with the low `count` bits set (count 0..64)."""
     count = _count(count)
     return np.where(count >= 64, _ALL, shift_left(_ONE, count) - _ONE)
 
 
-def bit_length(value: Any) -> Any:
+def bit_length(value: npt.ArrayLike) -> I64Array:
     """Number of significant bits of unsigned uint64 values (0 for 0), as int64."""
     value = np.asarray(value, dtype=np.uint64)
     length = np.zeros(value.shape, dtype=np.int64)
@@ -75,12 +79,12 @@ def bit_length(value: Any) -> Any:
     return np.where(value > 0, length + 1, 0)
 
 
-def _result(values: Any, type_name: str) -> Any:
+def _result(values: U64Array, type_name: str) -> npt.NDArray[np.generic]:
     """uint64 bit patterns as values of `type_name` (the low bits)."""
     return np.asarray(values).astype(UINT[TYPE_BITS[type_name]]).view(NUMPY_TYPES[type_name])
 
 
-def _field_width(position: Any, length: Any, bits: int) -> Any:
+def _field_width(position: I64Array, length: I64Array, bits: int) -> I64Array:
     """How many bits of a field at `position` of `length` lie inside a `bits`-wide value."""
     return np.clip(np.minimum(length, bits - position), 0, bits)
 
@@ -96,7 +100,7 @@ def _decode_bfe(ctx: DecodeContext, ins: Instruction) -> Op:
     bits = TYPE_BITS[type_name]
     signed = type_name.startswith("s")
 
-    def extract(st: State) -> Any:
+    def extract(st: State) -> npt.NDArray[np.generic]:
         value = _bits_of(a(st))
         pos = _count(position(st)) & 0xFF
         size = _count(length(st)) & 0xFF
@@ -121,7 +125,7 @@ def _decode_bfi(ctx: DecodeContext, ins: Instruction) -> Op:
     write = writer(ctx, ins, ins.operands[0], type_name)
     bits = TYPE_BITS[type_name]
 
-    def insert(st: State) -> Any:
+    def insert(st: State) -> npt.NDArray[np.generic]:
         pos = _count(position(st)) & 0xFF
         field = shift_left(low_mask(_field_width(pos, _count(length(st)) & 0xFF, bits)), pos)
         merged = (_bits_of(b(st)) & ~field) | (shift_left(_bits_of(a(st)), pos) & field)
@@ -143,7 +147,7 @@ def _decode_bfind(ctx: DecodeContext, ins: Instruction) -> Op:
     shift_amount = "shiftamt" in mods.flags
     signed = type_name.startswith("s")
 
-    def find(st: State) -> Any:
+    def find(st: State) -> npt.NDArray[np.uint32]:
         value = np.asarray(a(st))
         pattern = _bits_of(value)
         if signed:
@@ -165,7 +169,7 @@ def _decode_brev(ctx: DecodeContext, ins: Instruction) -> Op:
     size = TYPE_BITS[type_name] // 8
     little_endian = np.dtype(f"<u{size}")
 
-    def reverse(st: State) -> Any:
+    def reverse(st: State) -> npt.NDArray[np.generic]:
         value = np.atleast_1d(np.asarray(a(st))).astype(little_endian)
         as_bytes = value.view(np.uint8).reshape(value.size, size)
         flipped = np.ascontiguousarray(_BYTE_REVERSED[as_bytes[:, ::-1]])
@@ -184,7 +188,7 @@ def _decode_prmt(ctx: DecodeContext, ins: Instruction) -> Op:
     a, b, selector = (reader(ctx, ins, o, "b32") for o in ins.operands[1:])
     write = writer(ctx, ins, ins.operands[0], "b32")
 
-    def permute(st: State) -> Any:
+    def permute(st: State) -> npt.NDArray[np.uint32]:
         source = _bits_of(a(st)) | (_bits_of(b(st)) << np.uint64(32))
         select = _bits_of(selector(st))
         result = np.zeros(np.broadcast(source, select).shape, dtype=np.uint64)
@@ -214,7 +218,7 @@ def _decode_shf(ctx: DecodeContext, ins: Instruction) -> Op:
     left = "l" in direction
     wrap = "wrap" in mode
 
-    def funnel(st: State) -> Any:
+    def funnel(st: State) -> npt.NDArray[np.uint32]:
         joined = _bits_of(a(st)) | (_bits_of(b(st)) << np.uint64(32))
         count = _count(amount(st)) & 0xFFFFFFFF
         count = count & 31 if wrap else np.minimum(count, 32)

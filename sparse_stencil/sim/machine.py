@@ -30,7 +30,7 @@ import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import numpy.typing as npt
@@ -181,6 +181,11 @@ class Program:
         self._module_symbols = symbols
         self._images: dict[str, _KernelImage] = {}
 
+    @property
+    def has_globals(self) -> bool:
+        """Whether the module has ``.global`` variables (state kept between launches)."""
+        return bool(self._globals)
+
     def image(self, name: str) -> _KernelImage:
         """Kernel `name`, decoded on first use (so one kernel outside the subset does not
         stop the others of its module from running)."""
@@ -300,7 +305,7 @@ def _place(
 ) -> tuple[list[int], int]:
     """Lay `entries` out one after the other in `space`, each at its alignment, recording
     their addresses in `symbols`; their offsets, and the bytes they take in all."""
-    offsets = []
+    offsets: list[int] = []
     end = 0
     for entry in entries:
         offset = align_up(end, entry.align)
@@ -333,7 +338,7 @@ def _initial_bytes(variable: Variable) -> np.ndarray:
 
 def _param_bytes(index: int, param: Param, value: Any, global_space: FlatSpace) -> np.ndarray:
     label = f"argument {index} '{param.name}' (.{param.type})"
-    if isinstance(value, np.ndarray) and param.count == 1:
+    if _is_array(value) and param.count == 1:
         if TYPE_BITS[param.type] != 64 or param.type == "f64":
             raise PtxLaunchError(f"{label}: an array needs a 64-bit integer (pointer) parameter")
         if not value.flags.c_contiguous:
@@ -355,7 +360,7 @@ def _param_bytes(index: int, param: Param, value: Any, global_space: FlatSpace) 
         if numpy_type is None or not isinstance(value, int | float | np.number):
             raise PtxLaunchError(f"{label}: expected a number")
         return np.array([value], dtype=numpy_type).view(np.uint8)
-    if not isinstance(value, int | np.integer) or isinstance(value, bool):
+    if not _is_int(value):
         raise PtxLaunchError(
             f"{label}: expected an integer or a numpy array, got {type(value).__name__}"
         )
@@ -370,8 +375,9 @@ _LIMITS = {"grid": (2**31 - 1, 65535, 65535), "block": (1024, 1024, 64)}
 """CUDA's largest grid and block extents per axis (x, y, z)."""
 
 
-def _dims(value: Any, what: str) -> Dims:
-    """`value` (an int, or 1 to 3 ints, x first) as (x, y, z), checked against CUDA's limits."""
+def _dims(value: int | Sequence[int], what: str) -> Dims:
+    """`value` (an int, or 1 to 3 ints, x first) as (x, y, z), checked against CUDA's limits
+    (and checked to be ints: callers may pass anything)."""
     dims = (value,) if _is_int(value) else value
     if (
         not isinstance(dims, tuple | list)
@@ -386,8 +392,13 @@ def _dims(value: Any, what: str) -> Dims:
     return (padded[0], padded[1], padded[2])
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int | np.integer[Any]]:
+    # guards, as isinstance leaves the type arguments of numpy's generic classes unknown
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _is_array(value: object) -> TypeGuard[npt.NDArray[Any]]:
+    return isinstance(value, np.ndarray)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,7 +600,7 @@ def run_ptx(
     accesses) for what goes wrong while it runs; all name the PTX line.
     """
     program = load(ptx)
-    if program._globals:
+    if program.has_globals:
         program = Program(ptx)  # a fresh copy: .global variables must not leak between calls
     return program.launch(
         kernel,

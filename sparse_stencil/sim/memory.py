@@ -158,9 +158,9 @@ class FlatSpace:
         accesses fall in it and their offsets in it."""
         _check_alignment(addresses, size, threads, self.name)
         which = self._locate(addresses, size, threads)
-        parts = []
+        parts: list[tuple[Region, npt.NDArray[np.bool_], IndexArray]] = []
         for index in np.unique(which):
-            region = self.regions[index]
+            region = self.regions[int(index)]
             selected = which == index
             offsets = (addresses[selected] - np.uint64(region.base)).astype(np.intp)
             parts.append((region, selected, offsets))
@@ -177,7 +177,7 @@ class FlatSpace:
         self, addresses: U64Array, values: ByteArray, threads: IndexArray
     ) -> list[StorePart]:
         """Check a store of ``values[i]`` (shape (n, size)) at ``addresses[i]``; what to write."""
-        parts = []
+        parts: list[StorePart] = []
         for region, selected, offsets in self._by_region(addresses, values.shape[1], threads):
             if not region.writable:
                 first = int(np.argmax(selected))
@@ -270,7 +270,7 @@ class Memory:
         addresses: U64Array,
     ) -> list[tuple[str, npt.NDArray[np.bool_], U64Array]]:
         """(space, which accesses, addresses in that space) for each space hit."""
-        parts = []
+        parts: list[tuple[str, npt.NDArray[np.bool_], U64Array]] = []
         rest = np.ones(addresses.shape, dtype=bool)
         for name, window in WINDOWS.items():
             selected = (addresses >= window) & (addresses < window + _WINDOW_SIZE)

@@ -43,9 +43,19 @@ Reader = Callable[["State"], Any]
 Writer = Callable[["State", Any, Mask], None]
 Run = Callable[["State", Mask], None]
 
-UINT = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
-SINT = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
-NUMPY_TYPES = {
+UINT: dict[int, type[np.unsignedinteger[Any]]] = {
+    8: np.uint8,
+    16: np.uint16,
+    32: np.uint32,
+    64: np.uint64,
+}
+SINT: dict[int, type[np.signedinteger[Any]]] = {
+    8: np.int8,
+    16: np.int16,
+    32: np.int32,
+    64: np.int64,
+}
+NUMPY_TYPES: dict[str, type[np.generic]] = {
     "pred": np.bool_,
     "b8": np.uint8, "u8": np.uint8, "s8": np.int8,
     "b16": np.uint16, "u16": np.uint16, "s16": np.int16, "f16": np.float16, "bf16": np.uint16,
@@ -54,6 +64,10 @@ NUMPY_TYPES = {
     "b64": np.uint64, "u64": np.uint64, "s64": np.int64, "f64": np.float64,
 }  # fmt: skip
 INT_TYPES = frozenset(t for t in NUMPY_TYPES if t[0] in "bus")
+INT_NUMPY_TYPES: dict[str, type[np.integer[Any]]] = {
+    t: (SINT if t[0] == "s" else UINT)[TYPE_BITS[t]] for t in INT_TYPES
+}
+"""The entries of NUMPY_TYPES for INT_TYPES, typed as integers for integer arithmetic."""
 FLOAT_TYPES = frozenset({"f16", "bf16", "f32", "f64", "f16x2", "bf16x2", "tf32"})
 FORMATS: dict[str, FloatFormat] = {"f16": F16, "bf16": BF16, "f32": F32, "tf32": TF32}
 SPACES = {"global", "shared", "shared::cta", "const", "param", "local"}

@@ -34,6 +34,7 @@ from sparse_stencil.sim.numerics import bf16_values, f16_bits, f32_bits, tf32_va
 
 U32Array = npt.NDArray[np.uint32]
 F64Array = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.intp]
 
 _LANE = np.arange(32)
 _G = _LANE >> 2
@@ -165,7 +166,7 @@ def _element_values(bits: U32Array, type_name: str) -> list[F64Array]:
     return [low.view(np.float16).astype(np.float64), high.view(np.float16).astype(np.float64)]
 
 
-def _a_position(shape: MmaShape, register: int, half: int) -> tuple[npt.NDArray, npt.NDArray]:
+def _a_position(shape: MmaShape, register: int, half: int) -> tuple[IndexArray, IndexArray]:
     """(row, column) per lane of A's element `half` of `register`: a compressed column for
     mma.sp, a dense one for mma."""
     row = _G + 8 * (register & 1)
@@ -176,21 +177,21 @@ def _a_position(shape: MmaShape, register: int, half: int) -> tuple[npt.NDArray,
     return row, 2 * _T + half + 8 * (register >> 1)
 
 
-def _b_position(shape: MmaShape, register: int, half: int) -> tuple[npt.NDArray, npt.NDArray]:
+def _b_position(shape: MmaShape, register: int, half: int) -> tuple[IndexArray, IndexArray]:
     """(k, n) per lane of B's element `half` of `register`."""
     if shape.ab_type == "tf32":
         return _T + 4 * register, _G
     return 8 * register + 2 * _T + half, _G
 
 
-def _cd_position(shape: MmaShape, register: int, half: int) -> tuple[npt.NDArray, npt.NDArray]:
+def _cd_position(shape: MmaShape, register: int, half: int) -> tuple[IndexArray, IndexArray]:
     """(row, n) per lane of C/D's element `half` of `register` (f32: one element each)."""
     if shape.cd_type == "f32":
         return _G + 8 * (register >> 1), 2 * _T + (register & 1)
     return _G + 8 * register, 2 * _T + half
 
 
-Position = Callable[[int, int], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+Position = Callable[[int, int], tuple[IndexArray, IndexArray]]
 """(register, half) -> (row, column) of that element in every lane."""
 
 
@@ -346,15 +347,15 @@ def mma(
 
 
 def _d_registers(total: F64Array, shape: MmaShape) -> list[U32Array]:
-    registers = []
+    registers: list[U32Array] = []
     for index in range(shape.cd_registers):
         if shape.cd_type == "f32":
             rows, cols = _cd_position(shape, index, 0)
             registers.append(f32_bits(total[:, rows, cols]))
             continue
-        halves = []
+        halves: list[U32Array] = []
         for half in (0, 1):
             rows, cols = _cd_position(shape, index, half)
             halves.append(f16_bits(total[:, rows, cols]).astype(np.uint32))
-        registers.append(halves[0] | (halves[1] << 16))
+        registers.append(halves[0] | (halves[1] << np.uint32(16)))
     return registers

@@ -59,7 +59,7 @@ def _b32_slots(
     items = vector_items(operand)
     if len(items) != count:
         raise ctx.error(ins, f"{what} needs {count} registers, got {len(items)}")
-    slots = []
+    slots: list[int] = []
     for item in items:
         if not isinstance(item, Reg) or TYPE_BITS[ctx.types[item.name]] != 32:
             raise ctx.error(ins, f"{what} must be 32-bit registers")

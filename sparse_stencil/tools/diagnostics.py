@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
@@ -21,7 +21,7 @@ USER_ERRORS = (
 
 
 @contextmanager
-def exit_on_user_error() -> Iterator[None]:
+def exit_on_user_error() -> Generator[None]:
     """Turn an error caused by the input into `error: ...` on stderr and exit status 1."""
     try:
         yield
