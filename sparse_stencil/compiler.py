@@ -1,0 +1,257 @@
+"""`compile`: a stencil and a grid shape in, a sparse-tensor-core kernel (PTX) out.
+
+    >>> kernel = compile(catalog.get("box2d3r"), (256, 256), dtype="float16")  # doctest: +SKIP
+    >>> kernel.ptx[:13], kernel.stats["redundancy"]                           # doctest: +SKIP
+    ('.version 8.5\\n', 1.19...)
+    >>> y = kernel.emulate(x, steps=4)   # the printed PTX, executed on the PTX simulator
+
+The pipeline: L1 offers its candidate output tiles (morphed, and 2:4 or 1:2 converted on the
+sparse path), the kernel's cost model picks the tile and the block layout together
+(:mod:`sparse_stencil.kernel.search`), the chosen layout becomes an `mma.kernel` (L2,
+:mod:`~sparse_stencil.passes.lower_layout_to_mma`), which is lowered to `ptx` ops (L3,
+:mod:`~sparse_stencil.passes.lower_mma_to_ptx`) and printed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+
+from sparse_stencil.backends import ptxas
+from sparse_stencil.backends.ptx_printer import print_ptx
+from sparse_stencil.dialects.lstencil import GridType
+from sparse_stencil.dtypes import StorageType, storage_type
+from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.geometry import BlockLayout, Geometry
+from sparse_stencil.kernel.instruction import MmaInstruction, instruction_for
+from sparse_stencil.kernel.numerics import round_coefficients
+from sparse_stencil.kernel.search import MAX_TILES, TILE_SLACK, KernelChoice, choose_kernel
+from sparse_stencil.layout.matching import SparseGemm, convert_gemm
+from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
+from sparse_stencil.layout.search import choose_layout
+from sparse_stencil.passes.lower_layout_to_mma import check_arch, kernel_op
+from sparse_stencil.passes.lower_mma_to_ptx import LowerMmaToPtxPass
+from sparse_stencil.sim import Program
+from sparse_stencil.sparsity import sparsity_of
+from sparse_stencil.stencil import Stencil
+
+Sparsity = Literal["sparse", "dense"]
+_MAX_ELEMENTS = 2**31 - 1
+"""Flat element indices are 32-bit in the kernel."""
+
+
+@dataclass(eq=False)
+class Kernel:
+    """A compiled stencil kernel for one grid shape and storage type.
+
+    `ptx` is the module's text, `stats` what it costs and how it was laid out (see
+    :meth:`describe`); :meth:`emulate` runs `ptx` on the PTX simulator.
+    """
+
+    stencil: Stencil
+    shape: tuple[int, ...]
+    storage: StorageType
+    arch: str
+    ptx: str
+    entry: str
+    choice: KernelChoice
+    stats: dict[str, Any] = field(default_factory=dict[str, Any])
+    _program: Program | None = field(default=None, repr=False)
+
+    @property
+    def geometry(self) -> Geometry:
+        """The block tiling of the grid."""
+        return self.choice.geometry
+
+    @property
+    def launch(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """(grid, block) launch dimensions of one step."""
+        return self.geometry.launch
+
+    def program(self) -> Program:
+        """The parsed PTX, for the simulator (parsed once)."""
+        if self._program is None:
+            self._program = Program(self.ptx)
+        return self._program
+
+    def emulate(self, x: npt.ArrayLike, steps: int = 1) -> npt.NDArray[np.float64]:
+        """Apply the kernel `steps` times to the grid `x` on the PTX simulator.
+
+        The grid is rounded to the storage type, both ping-pong buffers start as it (so the
+        boundary band is copied once), and each step is one launch of the printed PTX with
+        the launch shape a GPU run uses. Returns the grid as float64.
+        """
+        if steps < 0:
+            raise StencilError(f"steps must be >= 0, got {steps}")
+        grid = np.asarray(x, dtype=np.float64)
+        if grid.shape != self.shape:
+            raise StencilError(
+                f"the kernel was compiled for a {format_tile(self.shape)} grid, got "
+                f"{format_tile(grid.shape) if grid.ndim else 'a scalar'}"
+            )
+        current = to_device_bits(self.storage.round(grid), self.storage)
+        following = current.copy()
+        launch_grid, block = self.launch
+        for _ in range(steps):
+            self.program().launch(self.entry, launch_grid, block, [current, following])
+            current, following = following, current
+        return from_device_bits(current, self.storage)
+
+    def describe(self) -> str:
+        """A short human summary of the layout and its costs."""
+        s = self.stats
+        return (
+            f"{self.entry}: {s['instruction']} tile {s['tile']} K {s['k']} "
+            f"({s['steps']} steps), block {s['block']}, launch {s['launch']}, "
+            f"redundancy {s['redundancy']:.2f}, shared {s['shared_bytes']} B"
+        )
+
+
+def compile(  # noqa: A001  (the API name the documentation promises)
+    stencil: Stencil,
+    shape: Sequence[int],
+    dtype: str = "float16",
+    arch: str = "sm_80",
+    *,
+    sparsity: Sparsity = "sparse",
+    tile: Sequence[int] | None = None,
+    block: BlockLayout | None = None,
+    assemble: bool = True,
+) -> Kernel:
+    """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
+
+    `sparsity` is "sparse" (`mma.sp`) or "dense" (`mma.sync` on the unconverted matrix);
+    `tile` forces L1's output tile and `block` the block layout. With `assemble` (and ptxas
+    available) ptxas assembles the module and its register and shared-memory use go into
+    the stats.
+    """
+    start = time.perf_counter()
+    storage = storage_type(dtype)
+    check_arch(arch)
+    if sparsity not in ("sparse", "dense"):
+        raise StencilError(f"unknown sparsity '{sparsity}': expected 'sparse' or 'dense'")
+    grid_shape = stencil.check_grid(shape)
+    if math.prod(grid_shape) > _MAX_ELEMENTS:
+        raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
+    instruction = instruction_for(storage, sparsity == "sparse")
+    round_coefficients(stencil, instruction)
+    choice = choose_kernel(
+        lambda: candidate_layouts(stencil, storage, instruction, tile),
+        instruction,
+        grid_shape,
+        arch,
+        block,
+    )
+    entry = _entry_name(stencil, storage, sparsity)
+    module = ModuleOp([kernel_op(entry, GridType.of(grid_shape, storage), choice)])
+    LowerMmaToPtxPass().apply(Context(), module)
+    text = print_ptx(module, arch)
+    kernel = Kernel(stencil, grid_shape, storage, arch, text, entry, choice)
+    kernel.stats = _stats(kernel, instruction)
+    if assemble and ptxas.unavailable_reason() is None:
+        kernel.stats.update(_ptxas_stats(text, arch))
+    kernel.stats["compile_seconds"] = time.perf_counter() - start
+    return kernel
+
+
+def candidate_layouts(
+    stencil: Stencil,
+    storage: StorageType,
+    instruction: MmaInstruction,
+    tile: Sequence[int] | None,
+) -> list[TiledGemm | SparseGemm]:
+    """The L1 layouts the kernel search compares: `tile`'s alone, or L1's best few.
+
+    L1 ranks every tile by the lower bound on its converted K per output point; the tiles
+    within :data:`~.search.TILE_SLACK` of the best bound (at most :data:`~.search.MAX_TILES`)
+    are converted. On the dense path the morphed K, padded to 16, takes the bound's place.
+    """
+    rule = sparsity_of(storage)
+    if instruction.sparse:
+        best = choose_layout(stencil, rule, tile)
+        scored = [(c.padded_bound / math.prod(c.tile), c.tile) for c in best.candidates]
+        layouts: list[TiledGemm | SparseGemm] = [best.sparse]
+        if tile is None:
+            floor = min(s for s, _ in scored)
+            others = sorted((s, t) for s, t in scored if s <= TILE_SLACK * floor)
+            for _, shape in others:
+                if len(layouts) >= MAX_TILES:
+                    break
+                if shape != best.gemm.tile:
+                    layouts.append(convert_gemm(morph(stencil, shape), rule))
+        return layouts
+    shapes = [check_tile(tile, stencil.dims)] if tile is not None else tile_shapes(stencil.dims)
+    gemms = [morph(stencil, shape) for shape in shapes]
+    gemms.sort(key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m))
+    return list(gemms[:MAX_TILES])
+
+
+def to_device_bits(values: npt.NDArray[np.float64], storage: StorageType) -> npt.NDArray[Any]:
+    """Values already rounded to `storage`, as the array a kernel reads (bf16 as raw bits)."""
+    if storage.name == "float16":
+        return values.astype(np.float16)
+    if storage.name == "float32":
+        return values.astype(np.float32)
+    return (values.astype(np.float32).view(np.uint32) >> 16).astype(np.uint16)
+
+
+def from_device_bits(array: npt.NDArray[Any], storage: StorageType) -> npt.NDArray[np.float64]:
+    """The inverse of :func:`to_device_bits`."""
+    if storage.name == "bfloat16":
+        return (array.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+    return array.astype(np.float64)
+
+
+def _entry_name(stencil: Stencil, storage: StorageType, sparsity: Sparsity) -> str:
+    base = re.sub(r"[^A-Za-z0-9_]", "_", stencil.name or "stencil")
+    return f"{base}_{storage.mlir_name}_{sparsity}"
+
+
+def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
+    choice = kernel.choice
+    geometry = choice.geometry
+    layout = choice.layout
+    nonzeros = sum(1 for c in kernel.stencil.coefficients if c != 0)
+    launched = geometry.launched_tiles
+    issued = launched // 8 * choice.steps * instruction.issued_macs
+    grid, block = geometry.launch
+    stats: dict[str, Any] = {
+        "instruction": instruction.name,
+        "tile": format_tile(layout.tile),
+        "k": layout.k_after if isinstance(layout, SparseGemm) else layout.k,
+        "k_before": layout.k_before if isinstance(layout, SparseGemm) else layout.k,
+        "steps": choice.steps,
+        "block": geometry.block.describe(),
+        "block_extent": format_tile(geometry.extent),
+        "launch": {"grid": list(grid), "block": list(block)},
+        "shared_bytes": geometry.shared_bytes,
+        "redundancy": issued / (geometry.updated_points * nonzeros),
+        "tile_redundancy": choice.steps * instruction.issued_macs / 8 / (layout.m * nonzeros),
+        "estimated_instructions_per_point": choice.cost.instructions,
+        "layouts_compared": choice.candidates,
+    }
+    return stats
+
+
+_REGISTERS = re.compile(r"Used (\d+) registers")
+_SPILLS = re.compile(r"(\d+) bytes spill stores, (\d+) bytes spill loads")
+
+
+def _ptxas_stats(text: str, arch: str) -> dict[str, Any]:
+    result = ptxas.assemble(text, arch, ("-v",))
+    registers = _REGISTERS.search(result.output)
+    spills = _SPILLS.search(result.output)
+    return {
+        "registers": int(registers.group(1)) if registers else None,
+        "spill_bytes": sum(map(int, spills.groups())) if spills else None,
+        "ptxas_warnings": result.warnings,
+    }

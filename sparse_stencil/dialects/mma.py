@@ -1,0 +1,409 @@
+"""The `mma` dialect (L2): a stencil layout as a tiled tensor-core kernel for one grid.
+
+A kernel computes one step of one layout on one grid shape. Its body says, in order, what
+every block does (docs/design.md, "Kernel generation"):
+
+    mma.kernel @heat_f16 grid 64x64xf16 halo [1, 1] tile [4, 4]
+        instruction "mma.sp.m16n8k16.f16" warps 4 groups 2 arrangement [4, 8] pad 8 {
+      mma.stage box [34, 66] pitch 74
+      mma.tile_product steps 2 fragments [
+        [...]        // K step 0: 32 lanes x 8 words
+        ...
+      ] tile_bases [...]
+      mma.store points [
+        [...]        // thread 0
+        ...
+      ]
+    }
+
+- ``mma.stage``: the block copies its input box (output box and halo) from global to shared
+  memory, zero-filled beyond the grid, each row padded to `pitch` elements; then a barrier.
+- ``mma.tile_product``: each warp accumulates its groups of 8 output tiles over `steps` K
+  steps of the instruction: per step a lane loads its A fragment (and metadata) and the
+  offsets of its B elements from the fragment table (:mod:`sparse_stencil.kernel.tables`),
+  gathers B from shared memory at its tile base plus those offsets, and issues the MMA once
+  per group. `tile_bases` gives each thread's tile origin in shared memory.
+- ``mma.store``: each thread rounds its accumulators to the grid's type and stores those that
+  are interior points of the grid; `points` gives, per thread and accumulator value, the
+  point's element offset and coordinates relative to the block's output origin.
+
+On the host side, ``mma.launch`` applies a kernel `steps` times to a grid (ping-pong buffers;
+both start as the input, so the boundary band is copied once and never written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IntAttr,
+    StringAttr,
+    SymbolRefAttr,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.traits import HasParent, IsolatedFromAbove, NoTerminator, SymbolOpInterface
+from xdsl.utils.exceptions import VerifyException
+
+from sparse_stencil.dialects.lstencil import GridType
+from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.geometry import WARP, BlockLayout, Geometry
+from sparse_stencil.kernel.instruction import INSTRUCTIONS, MmaInstruction
+from sparse_stencil.kernel.tables import FRAGMENT_WORDS
+
+_PhaseT = TypeVar("_PhaseT", bound=Operation)
+
+
+def _ints(values: Sequence[int], kind: Attribute = i64) -> DenseArrayBase:
+    return DenseArrayBase.from_list(kind, [int(v) for v in values])  # pyright: ignore[reportArgumentType]
+
+
+def _values(array: DenseArrayBase) -> tuple[int, ...]:
+    return tuple(int(v) for v in array.get_values())
+
+
+@irdl_op_definition
+class KernelOp(IRDLOperation):
+    """One step of a stencil layout on grids of one type and shape, as a tensor-core kernel.
+
+    `grid` is the grid type, `halo` the fixed boundary band, `tile` the layout's output tile,
+    `instruction` the tensor-core instruction (e.g. ``mma.sp.m16n8k16.f16``); `warps`,
+    `groups`, `arrangement` and `pad` the block layout (:class:`~.geometry.BlockLayout`).
+    """
+
+    name = "mma.kernel"
+    sym_name = prop_def(StringAttr)
+    grid = prop_def(GridType)
+    halo = prop_def(DenseArrayBase.constr(i64))
+    tile = prop_def(DenseArrayBase.constr(i64))
+    instruction = prop_def(StringAttr)
+    warps = prop_def(IntAttr)
+    groups = prop_def(IntAttr)
+    arrangement = prop_def(DenseArrayBase.constr(i64))
+    pad = prop_def(IntAttr)
+    body = region_def("single_block")
+    traits = traits_def(IsolatedFromAbove(), NoTerminator(), SymbolOpInterface())
+
+    def __init__(
+        self,
+        name: str,
+        grid: GridType,
+        geometry: Geometry,
+        instruction: MmaInstruction,
+        body: Sequence[Operation],
+    ) -> None:
+        block = geometry.block
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "grid": grid,
+                "halo": _ints(geometry.halo),
+                "tile": _ints(geometry.tile),
+                "instruction": StringAttr(instruction.name),
+                "warps": IntAttr(block.warps),
+                "groups": IntAttr(block.groups),
+                "arrangement": _ints(block.arrangement),
+                "pad": IntAttr(block.pad),
+            },
+            regions=[Region(Block(list(body)))],
+        )
+
+    @property
+    def mma_instruction(self) -> MmaInstruction:
+        """The tensor-core instruction the kernel issues."""
+        return INSTRUCTIONS[self.instruction.data]
+
+    @property
+    def geometry(self) -> Geometry:
+        """The block tiling of the grid (raises :class:`StencilError` if inconsistent)."""
+        layout = BlockLayout(
+            self.warps.data, self.groups.data, _values(self.arrangement), self.pad.data
+        )
+        return Geometry(
+            self.grid.dims,
+            _values(self.halo),
+            _values(self.tile),
+            layout,
+            self.mma_instruction.element_bytes,
+        )
+
+    def phase(self, kind: type[_PhaseT]) -> _PhaseT:
+        """The body's op of `kind` (the verifier checks there is exactly one)."""
+        return next(op for op in self.body.ops if isinstance(op, kind))
+
+    def verify_(self) -> None:
+        if self.instruction.data not in INSTRUCTIONS:
+            raise VerifyException(
+                f"unknown instruction '{self.instruction.data}': expected one of "
+                f"{', '.join(INSTRUCTIONS)}"
+            )
+        if (self.mma_instruction.a_type == "tf32") != (self.grid.storage.name == "float32"):
+            raise VerifyException(
+                f"{self.instruction.data} cannot multiply a {self.grid.storage.mlir_name} grid"
+            )
+        try:
+            _ = self.geometry
+        except StencilError as error:
+            raise VerifyException(str(error)) from error
+        kinds = [type(op) for op in self.body.ops]
+        if kinds != [StageOp, TileProductOp, StoreOp]:
+            raise VerifyException(
+                "a kernel's body is mma.stage, mma.tile_product and mma.store, in order"
+            )
+
+    @classmethod
+    def parse(cls, parser: Parser) -> KernelOp:
+        name = parser.parse_symbol_name().data
+        parser.parse_keyword("grid")
+        grid = parser.parse_type()
+        if not isinstance(grid, GridType):
+            parser.raise_error(f"expected a !lstencil.grid type, got {grid}")
+        halo = _parse_list(parser, "halo")
+        tile = _parse_list(parser, "tile")
+        parser.parse_keyword("instruction")
+        instruction = parser.parse_str_literal()
+        warps = _parse_int(parser, "warps")
+        groups = _parse_int(parser, "groups")
+        arrangement = _parse_list(parser, "arrangement")
+        pad = _parse_int(parser, "pad")
+        body = parser.parse_region()
+        op = cls.__new__(cls)
+        IRDLOperation.__init__(
+            op,
+            properties={
+                "sym_name": StringAttr(name),
+                "grid": grid,
+                "halo": _ints(halo),
+                "tile": _ints(tile),
+                "instruction": StringAttr(instruction),
+                "warps": IntAttr(warps),
+                "groups": IntAttr(groups),
+                "arrangement": _ints(arrangement),
+                "pad": IntAttr(pad),
+            },
+            regions=[body],
+        )
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        printer.print_string(" grid ")
+        printer.print_attribute(self.grid)
+        printer.print_string(
+            f" halo {list(_values(self.halo))} tile {list(_values(self.tile))}"
+            f' instruction "{self.instruction.data}" warps {self.warps.data}'
+            f" groups {self.groups.data} arrangement {list(_values(self.arrangement))}"
+            f" pad {self.pad.data} "
+        )
+        printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+
+
+class _PhaseOp(IRDLOperation):
+    """An op of a kernel's body: it checks itself against the kernel's geometry."""
+
+    traits = traits_def(HasParent(KernelOp))
+
+    @property
+    def kernel(self) -> KernelOp:
+        """The kernel this phase belongs to."""
+        parent = self.parent_op()
+        assert isinstance(parent, KernelOp)
+        return parent
+
+    def verify_(self) -> None:
+        try:
+            geometry = self.kernel.geometry
+        except StencilError:
+            return  # the kernel's own verifier reports it
+        self._verify_against(geometry)
+
+    def _verify_against(self, geometry: Geometry) -> None:
+        """Raise :class:`VerifyException` unless the op's properties fit `geometry`."""
+        raise NotImplementedError
+
+
+@irdl_op_definition
+class StageOp(_PhaseOp):
+    """The block copies its input `box` (extents per axis) to shared memory, `pitch` elements
+    per innermost row, zero-filled beyond the grid, and waits at a barrier."""
+
+    name = "mma.stage"
+    box = prop_def(DenseArrayBase.constr(i64))
+    pitch = prop_def(IntAttr)
+
+    def __init__(self, geometry: Geometry) -> None:
+        super().__init__(
+            properties={"box": _ints(geometry.box), "pitch": IntAttr(geometry.pitch)}
+        )
+
+    def _verify_against(self, geometry: Geometry) -> None:
+        if _values(self.box) != geometry.box or self.pitch.data != geometry.pitch:
+            raise VerifyException(
+                f"the block stages a box of {list(geometry.box)} with pitch {geometry.pitch}, "
+                f"not {list(_values(self.box))} with pitch {self.pitch.data}"
+            )
+
+    @classmethod
+    def parse(cls, parser: Parser) -> StageOp:
+        box = _parse_list(parser, "box")
+        pitch = _parse_int(parser, "pitch")
+        op = cls.__new__(cls)
+        IRDLOperation.__init__(op, properties={"box": _ints(box), "pitch": IntAttr(pitch)})
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" box {list(_values(self.box))} pitch {self.pitch.data}")
+
+
+@irdl_op_definition
+class TileProductOp(_PhaseOp):
+    """Each warp's MMA columns accumulated over `steps` K steps of the kernel's instruction.
+
+    `fragments` is the fragment table (steps x 32 lanes x 8 words: A registers and metadata,
+    then B byte offsets from the tile base), `tile_bases` the shared-memory byte offset of each
+    thread's B tile origin.
+    """
+
+    name = "mma.tile_product"
+    steps = prop_def(IntAttr)
+    fragments = prop_def(DenseArrayBase.constr(i32))
+    tile_bases = prop_def(DenseArrayBase.constr(i32))
+
+    def __init__(self, steps: int, fragments: Sequence[int], tile_bases: Sequence[int]) -> None:
+        super().__init__(
+            properties={
+                "steps": IntAttr(steps),
+                "fragments": _ints(fragments, i32),
+                "tile_bases": _ints(tile_bases, i32),
+            }
+        )
+
+    def _verify_against(self, geometry: Geometry) -> None:
+        _check_length(self.fragments, self.steps.data * WARP * FRAGMENT_WORDS, "fragment words")
+        _check_length(self.tile_bases, geometry.block.threads, "tile bases")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> TileProductOp:
+        steps = _parse_int(parser, "steps")
+        fragments = _parse_table(parser, "fragments")
+        bases = _parse_table(parser, "tile_bases")
+        return cls(steps, fragments, bases)
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f" steps {self.steps.data}")
+        _print_table(printer, "fragments", _values(self.fragments), WARP * FRAGMENT_WORDS)
+        _print_table(printer, "tile_bases", _values(self.tile_bases), WARP)
+
+
+@irdl_op_definition
+class StoreOp(_PhaseOp):
+    """Each thread rounds its accumulator values to the grid's type and stores the interior
+    ones. `points` holds, per thread and value c0..c3, the element offset and the coordinates
+    of its point relative to the block's output origin (1 + rank words)."""
+
+    name = "mma.store"
+    points = prop_def(DenseArrayBase.constr(i32))
+
+    def __init__(self, points: Sequence[int]) -> None:
+        super().__init__(properties={"points": _ints(points, i32)})
+
+    def _verify_against(self, geometry: Geometry) -> None:
+        _check_length(self.points, geometry.block.threads * 4 * (1 + geometry.dims), "words")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> StoreOp:
+        return cls(_parse_table(parser, "points"))
+
+    def print(self, printer: Printer) -> None:
+        kernel = self.parent_op()
+        rank = len(kernel.tile) if isinstance(kernel, KernelOp) else 1
+        _print_table(printer, "points", _values(self.points), 4 * (1 + rank))
+
+
+@irdl_op_definition
+class LaunchOp(IRDLOperation):
+    """Applies the kernel `kernel` `steps` times to a grid (host side).
+
+        %y = mma.launch @heat_f16(%x) steps 10
+               : !lstencil.grid<64x64xf16> -> !lstencil.grid<64x64xf16>
+    """
+
+    name = "mma.launch"
+    kernel = prop_def(SymbolRefAttr)
+    steps = prop_def(IntAttr)
+    input = operand_def(GridType)
+    output = result_def(GridType)
+    assembly_format = (
+        "$kernel `(` $input `)` `steps` $steps attr-dict `:` type($input) `->` type($output)"
+    )
+
+    def __init__(self, kernel: str, grid: SSAValue, steps: int) -> None:
+        super().__init__(
+            operands=[grid],
+            properties={"kernel": SymbolRefAttr(kernel), "steps": IntAttr(steps)},
+            result_types=[grid.type],
+        )
+
+    def verify_(self) -> None:
+        if self.steps.data < 1:
+            raise VerifyException(f"steps must be at least 1, got {self.steps.data}")
+        if self.output.type != self.input.type:
+            raise VerifyException("the output grid type must equal the input grid type")
+
+
+MMA = Dialect("mma", [KernelOp, StageOp, TileProductOp, StoreOp, LaunchOp], [])
+
+
+def _check_length(array: DenseArrayBase, expected: int, what: str) -> None:
+    if len(array) != expected:
+        raise VerifyException(f"expected {expected} {what}, got {len(array)}")
+
+
+def _parse_int(parser: Parser, keyword: str) -> int:
+    parser.parse_keyword(keyword)
+    return parser.parse_integer(allow_boolean=False)
+
+
+def _parse_list(parser: Parser, keyword: str) -> list[int]:
+    parser.parse_keyword(keyword)
+    return parser.parse_comma_separated_list(
+        parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_boolean=False)
+    )
+
+
+def _parse_table(parser: Parser, keyword: str) -> list[int]:
+    """A table printed by :func:`_print_table`: ``keyword [[...], [...]]``, rows flattened."""
+    parser.parse_keyword(keyword)
+    rows = parser.parse_comma_separated_list(
+        parser.Delimiter.SQUARE,
+        lambda: parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_boolean=False)
+        ),
+    )
+    return [v for row in rows for v in row]
+
+
+def _print_table(printer: Printer, keyword: str, values: Sequence[int], width: int) -> None:
+    """`` keyword [`` then one row of `width` values a line, indented, then ``]``."""
+    printer.print_string(f" {keyword} [")
+    rows = [values[i : i + width] for i in range(0, len(values), width)]
+    with printer.indented():
+        for index, row in enumerate(rows):
+            separator = "," if index + 1 < len(rows) else ""
+            printer.print_string(f"\n[{', '.join(str(v) for v in row)}]{separator}")
+    printer.print_string("\n]" if rows else "]")

@@ -1,0 +1,173 @@
+"""Block and warp tiling of a grid: which output tiles a block computes and what it stages.
+
+A warp multiplies A by ``groups`` MMA columns of 8 output tiles each. The ``warps`` warps of a
+block together hold ``8 * warps`` tiles per group, arranged as a box of ``arrangement`` tiles
+per axis (tile ``q = 8 * warp + g`` of a group sits at ``unravel(q, arrangement)``); the
+groups are stacked along the outermost axis. So a block computes ``block_tiles`` tiles per
+axis, i.e. an output box of ``extent`` points, and its tiles differ from group to group by a
+constant shift, which the kernel adds as an immediate.
+
+The block stages its *input box* (its output box widened by the halo on each side) in shared
+memory, row-major, the innermost row padded to ``pitch`` elements so that the lanes of a warp
+reach different banks. Blocks tile the interior ``[r, n - r)`` of every axis from its low end;
+the last block of an axis may overhang the interior: its outputs there are never stored and
+its input box is zero-filled beyond the grid.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sparse_stencil.errors import StencilError
+from sparse_stencil.layout.morphing import format_tile
+
+MMA_N = 8
+"""Output tiles per tensor-core instruction (its N)."""
+WARP = 32
+
+
+@dataclass(frozen=True)
+class BlockLayout:
+    """How a block is tiled: warps, MMA column groups per warp, and the tile arrangement."""
+
+    warps: int
+    groups: int
+    arrangement: tuple[int, ...]
+    """Tiles per axis of one group of the block (their product is ``8 * warps``)."""
+    pad: int = 0
+    """Elements added to the staged box's innermost row (the shared-memory pitch)."""
+
+    def __post_init__(self) -> None:
+        if self.warps < 1 or self.groups < 1 or self.pad < 0:
+            raise StencilError(
+                f"a block needs at least one warp and one group and a pad >= 0, got {self}"
+            )
+        if math.prod(self.arrangement) != MMA_N * self.warps or min(self.arrangement) < 1:
+            raise StencilError(
+                f"the tile arrangement {format_tile(self.arrangement)} must hold "
+                f"{MMA_N * self.warps} tiles ({MMA_N} per warp)"
+            )
+
+    @property
+    def threads(self) -> int:
+        """Threads per block."""
+        return WARP * self.warps
+
+    def describe(self) -> str:
+        """The layout as stats and tables print it: ``4 warps x 2 groups, tiles 4x8, pad 8``."""
+        return (
+            f"{self.warps} warps x {self.groups} groups, tiles {format_tile(self.arrangement)}"
+            f", pad {self.pad}"
+        )
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A grid tiled by blocks of a :class:`BlockLayout` over output tiles of `tile` points."""
+
+    shape: tuple[int, ...]
+    halo: tuple[int, ...]
+    tile: tuple[int, ...]
+    block: BlockLayout
+    element_bytes: int
+
+    def __post_init__(self) -> None:
+        if not len(self.shape) == len(self.halo) == len(self.tile) == len(self.block.arrangement):
+            raise StencilError(
+                f"block arrangement {format_tile(self.block.arrangement)} and tile "
+                f"{format_tile(self.tile)} must have one extent per axis of the "
+                f"{format_tile(self.shape)} grid"
+            )
+
+    @property
+    def dims(self) -> int:
+        """Rank of the grid."""
+        return len(self.shape)
+
+    @property
+    def block_tiles(self) -> tuple[int, ...]:
+        """Tiles per axis of one block (the groups stacked on the outermost axis)."""
+        first, *rest = self.block.arrangement
+        return (first * self.block.groups, *rest)
+
+    @property
+    def extent(self) -> tuple[int, ...]:
+        """Output points per axis of one block."""
+        return tuple(b * t for b, t in zip(self.block_tiles, self.tile, strict=True))
+
+    @property
+    def interior(self) -> tuple[int, ...]:
+        """Points per axis that the kernel updates."""
+        return tuple(n - 2 * r for n, r in zip(self.shape, self.halo, strict=True))
+
+    @property
+    def blocks(self) -> tuple[int, ...]:
+        """Blocks per axis: enough to cover the interior."""
+        return tuple(-(-i // e) for i, e in zip(self.interior, self.extent, strict=True))
+
+    @property
+    def box(self) -> tuple[int, ...]:
+        """Extents of the staged input box: the output box and its halo."""
+        return tuple(e + 2 * r for e, r in zip(self.extent, self.halo, strict=True))
+
+    @property
+    def pitch(self) -> int:
+        """Elements per staged row in shared memory."""
+        return self.box[-1] + self.block.pad
+
+    @property
+    def shared_strides(self) -> tuple[int, ...]:
+        """Element strides of the staged box in shared memory, outermost axis first."""
+        return _strides((*self.box[:-1], self.pitch))
+
+    @property
+    def global_strides(self) -> tuple[int, ...]:
+        """Element strides of the grid in global memory."""
+        return _strides(self.shape)
+
+    @property
+    def shared_bytes(self) -> int:
+        """Shared memory one block stages."""
+        return math.prod(self.box[:-1]) * self.pitch * self.element_bytes
+
+    @property
+    def group_shift(self) -> int:
+        """Points along the outermost axis from one group's tiles to the next group's."""
+        return self.block.arrangement[0] * self.tile[0]
+
+    def tile_position(self, warp: int, column: int) -> tuple[int, ...]:
+        """Tile coordinates (per axis, in tiles) of column `column` of `warp`'s first group."""
+        return _unravel(MMA_N * warp + column, self.block.arrangement)
+
+    @property
+    def updated_points(self) -> int:
+        """Interior points: what one launch updates."""
+        return math.prod(self.interior)
+
+    @property
+    def launched_tiles(self) -> int:
+        """Tiles that one launch computes, those overhanging the interior included."""
+        return math.prod(self.blocks) * math.prod(self.block_tiles)
+
+    @property
+    def launch(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """(grid, block) launch dimensions: the innermost axis is ``x``."""
+        grid = tuple(reversed(self.blocks)) + (1,) * (3 - self.dims)
+        return (grid[0], grid[1], grid[2]), (self.block.threads, 1, 1)
+
+
+def _strides(extents: Sequence[int]) -> tuple[int, ...]:
+    strides = [1] * len(extents)
+    for axis in range(len(extents) - 2, -1, -1):
+        strides[axis] = strides[axis + 1] * extents[axis + 1]
+    return tuple(strides)
+
+
+def _unravel(index: int, extents: Sequence[int]) -> tuple[int, ...]:
+    coordinates: list[int] = []
+    for extent in reversed(extents):
+        index, coordinate = divmod(index, extent)
+        coordinates.append(coordinate)
+    return tuple(reversed(coordinates))

@@ -1,0 +1,236 @@
+"""Block layout search: the L1 tile and the block tiling whose kernel costs least per point.
+
+**Candidates.** L1 offers its output tiles (:func:`~sparse_stencil.layout.search.choose_layout`
+ranks them by their K lower bound); the tiles whose bound per output point is within
+:data:`TILE_SLACK` of the best are converted (at most :data:`MAX_TILES` of them), since a tile
+that issues more MACs may gather less. For each, every block layout is tried: 1, 2, 4 or 8
+warps, 1, 2, 4 or 8 groups of MMA columns per warp, and every arrangement of the ``8 x warps``
+tiles of a group as powers of two per axis. A layout is *feasible* when its threads, its
+shared memory (48 KiB of static shared memory per block) and an estimate of its registers
+(:func:`registers`) are within the limits of the target.
+
+**Cost** (:func:`cost`), in warp-instructions per updated point of the whole launch, blocks
+overhanging the interior included: the instructions the kernel issues per block by phase
+(the same counts as :mod:`~sparse_stencil.passes.lower_mma_to_ptx` emits, up to the
+prologue), plus :data:`BYTE_COST` per byte staged from global memory (most of the halo is
+re-read from L2: at ~5 TB/s against ~600 G warp-instructions/s on an A100, a byte costs
+about 0.12 of an instruction), plus one per shared-memory bank conflict of the gathers
+(:func:`gather_conflicts`), the whole scaled up when fewer than :data:`HIDING_WARPS` warps
+fit on a multiprocessor (too few to hide the latency of loads and MMAs).
+
+The pad of the staged rows (0 to 8 elements) is chosen last, for the best layout, to
+minimise the bank conflicts of its gathers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.geometry import MMA_N, WARP, BlockLayout, Geometry
+from sparse_stencil.kernel.instruction import MmaInstruction
+from sparse_stencil.kernel.tables import fragment_table, steps, thread_table
+from sparse_stencil.layout.matching import SparseGemm
+from sparse_stencil.layout.morphing import TiledGemm
+
+TILE_SLACK = 1.3
+MAX_TILES = 4
+BYTE_COST = 0.12
+HIDING_WARPS = 16
+MAX_SHARED = 48 * 1024
+MAX_REGISTERS = 255
+PADS = (0, 2, 4, 6, 8)
+
+_SM_SHARED = {"sm_80": 164 * 1024, "sm_90": 228 * 1024}
+"""Shared memory per multiprocessor that blocks can use, per target."""
+_SM_WARPS = 64
+_SM_BLOCKS = 32
+_SM_REGISTERS = 65536
+
+
+@dataclass(frozen=True)
+class BlockCost:
+    """What one block layout costs, per updated point of a launch."""
+
+    instructions: float
+    """Warp-instructions issued per updated point."""
+    staged_bytes: float
+    """Bytes staged from global memory per updated point."""
+    registers: int
+    resident_warps: int
+    """Warps of this kernel that fit on one multiprocessor."""
+
+    @property
+    def total(self) -> float:
+        """The score: instructions and bytes, scaled for poor latency hiding."""
+        hiding = max(1.0, HIDING_WARPS / self.resident_warps) ** 0.5
+        return (self.instructions + BYTE_COST * self.staged_bytes) * hiding
+
+
+def registers(instruction: MmaInstruction, block: BlockLayout, dims: int) -> int:
+    """An estimate of the registers per thread: accumulators, the fragments of one K step and
+    the gathers of all groups in flight, the prologue's addresses and limits."""
+    elements = len(instruction.b_rows(0))
+    return 4 * block.groups + 8 + 2 * elements + block.groups * elements + 24 + 6 * dims
+
+
+def cost(
+    instruction: MmaInstruction, geometry: Geometry, k_steps: int, arch: str
+) -> BlockCost | None:
+    """The cost of a kernel of `k_steps` K steps under `geometry`; None when infeasible."""
+    block = geometry.block
+    regs = registers(instruction, block, geometry.dims)
+    if geometry.shared_bytes > MAX_SHARED or regs > MAX_REGISTERS or block.threads > 1024:
+        return None
+    per_block = block.warps * _warp_instructions(instruction, geometry, k_steps)
+    blocks = math.prod(geometry.blocks)
+    points = geometry.updated_points
+    staged = math.prod(geometry.box) * instruction.element_bytes
+    resident = min(
+        _SM_SHARED[arch] // max(geometry.shared_bytes, 1),
+        _SM_WARPS // block.warps,
+        _SM_BLOCKS,
+        _SM_REGISTERS // (regs * block.threads),
+    )
+    return BlockCost(
+        instructions=blocks * per_block / points,
+        staged_bytes=blocks * staged / points,
+        registers=regs,
+        resident_warps=resident * block.warps,
+    )
+
+
+def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, k_steps: int) -> float:
+    """Warp-instructions one warp issues, by the emitter's structure."""
+    block = geometry.block
+    elements = len(instruction.b_rows(0))
+    packs = 0 if instruction.element_bytes == 4 else elements // 2
+    product = k_steps * (2 + elements + block.groups * (elements + packs + 1))
+    dims = geometry.dims
+    width = block.threads if dims == 1 else WARP
+    chunks = -(-geometry.box[-1] // width)
+    rows = -(-geometry.box[-2] // block.warps) if dims >= 2 else 1
+    planes = geometry.box[0] if dims == 3 else 1
+    # per element: a predicate, the load, the zero fill and the store (whole block's share)
+    stage = (planes * rows * chunks * 4 + rows + chunks + planes) / (1 if dims >= 2 else 1)
+    if dims == 1:
+        stage /= block.warps  # the box's columns are spread over all the block's threads
+    convert = 0 if instruction.element_bytes == 4 else 1
+    store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
+    return product + stage + store + 20 + 2 * dims
+
+
+def block_layouts(dims: int) -> Iterator[BlockLayout]:
+    """Every block layout the search tries (pad 0; the pad is chosen afterwards)."""
+    for warps in (1, 2, 4, 8):
+        for groups in (1, 2, 4, 8):
+            for arrangement in _arrangements(MMA_N * warps, dims):
+                yield BlockLayout(warps, groups, arrangement)
+
+
+def _arrangements(tiles: int, dims: int) -> Iterator[tuple[int, ...]]:
+    exponent = tiles.bit_length() - 1
+    for split in itertools.product(range(exponent + 1), repeat=dims):
+        if sum(split) == exponent:
+            yield tuple(1 << e for e in split)
+
+
+@dataclass(frozen=True, eq=False)
+class KernelChoice:
+    """The layout of a kernel: L1 tile and its GEMM, block layout, and what it costs."""
+
+    layout: TiledGemm | SparseGemm
+    instruction: MmaInstruction
+    geometry: Geometry
+    steps: int
+    cost: BlockCost
+    candidates: int
+    """Layouts (tile and block) the search compared."""
+
+
+def choose_block(
+    layout: TiledGemm | SparseGemm,
+    instruction: MmaInstruction,
+    shape: Sequence[int],
+    arch: str,
+    block: BlockLayout | None = None,
+) -> KernelChoice:
+    """The cheapest block layout for `layout` on a grid of `shape`, or `block` if given."""
+    k_steps = steps(layout, instruction)
+    options = [block] if block is not None else list(block_layouts(len(shape)))
+    best: tuple[float, Geometry, BlockCost] | None = None
+    for option in options:
+        geometry = Geometry(tuple(shape), layout.halo, layout.tile, option, instruction.element_bytes)
+        estimate = cost(instruction, geometry, k_steps, arch)
+        if estimate is not None and (best is None or estimate.total < best[0]):
+            best = (estimate.total, geometry, estimate)
+    if best is None:
+        if block is not None:
+            raise StencilError(
+                f"block layout '{block.describe()}' does not fit the {arch} limits for this "
+                f"kernel (shared memory {MAX_SHARED} B, {MAX_REGISTERS} registers)"
+            )
+        raise StencilError("no block layout fits the target's limits for this kernel")
+    _, geometry, estimate = best
+    if block is None:
+        geometry = _best_pad(layout, instruction, geometry, arch, k_steps)
+        estimate = cost(instruction, geometry, k_steps, arch) or estimate
+    return KernelChoice(layout, instruction, geometry, k_steps, estimate, len(options))
+
+
+def _best_pad(
+    layout: TiledGemm | SparseGemm,
+    instruction: MmaInstruction,
+    geometry: Geometry,
+    arch: str,
+    k_steps: int,
+) -> Geometry:
+    scored: list[tuple[int, int, Geometry]] = []
+    for pad in PADS:
+        padded = replace(geometry, block=replace(geometry.block, pad=pad))
+        if cost(instruction, padded, k_steps, arch) is None:
+            continue
+        scored.append((gather_conflicts(layout, instruction, padded), pad, padded))
+    return min(scored, key=lambda s: (s[0], s[1]))[2] if scored else geometry
+
+
+def gather_conflicts(
+    layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
+) -> int:
+    """Bank conflicts of one warp's B gathers over all K steps, for the first warp and group.
+
+    32 banks of 4 bytes; lanes reading the same 4-byte word share it; the conflicts of one
+    load are the most distinct words any bank serves, less one.
+    """
+    fragments = fragment_table(layout, instruction, geometry)
+    bases = thread_table(layout, geometry)[:WARP, 0].astype(np.int64)
+    elements = len(instruction.b_rows(0))
+    offsets = fragments[:, :, 4 : 4 + elements].astype(np.int64)
+    addresses = bases[None, :, None] + offsets
+    return int(sum(_conflicts(addresses[s, :, e]) for s, e in np.ndindex(addresses.shape[0], elements)))
+
+
+def _conflicts(addresses: npt.NDArray[np.int64]) -> int:
+    words = np.unique(addresses // 4)
+    return int(np.bincount(words % 32, minlength=32).max()) - 1
+
+
+def choose_kernel(
+    stencil_layouts: Callable[[], Sequence[TiledGemm | SparseGemm]],
+    instruction: MmaInstruction,
+    shape: Sequence[int],
+    arch: str,
+    block: BlockLayout | None = None,
+) -> KernelChoice:
+    """The cheapest (tile, block layout) over the candidate L1 layouts."""
+    choices = [
+        choose_block(layout, instruction, shape, arch, block) for layout in stencil_layouts()
+    ]
+    best = min(choices, key=lambda c: c.cost.total)
+    return replace(best, candidates=sum(c.candidates for c in choices))
