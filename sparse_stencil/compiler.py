@@ -222,20 +222,21 @@ def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
     layout = choice.layout
     nonzeros = sum(1 for c in kernel.stencil.coefficients if c != 0)
     launched = geometry.launched_tiles
-    issued = launched // 8 * choice.steps * instruction.issued_macs
+    per_column = sum(step.issued_macs for step in choice.steps)
+    issued = launched // 8 * per_column
     grid, block = geometry.launch
     stats: dict[str, Any] = {
         "instruction": instruction.name,
         "tile": format_tile(layout.tile),
         "k": layout.k_after if isinstance(layout, SparseGemm) else layout.k,
         "k_before": layout.k_before if isinstance(layout, SparseGemm) else layout.k,
-        "steps": choice.steps,
+        "steps": len(choice.steps),
         "block": geometry.block.describe(),
         "block_extent": format_tile(geometry.extent),
         "launch": {"grid": list(grid), "block": list(block)},
         "shared_bytes": geometry.shared_bytes,
         "redundancy": issued / (geometry.updated_points * nonzeros),
-        "tile_redundancy": choice.steps * instruction.issued_macs / 8 / (layout.m * nonzeros),
+        "tile_redundancy": per_column / 8 / (layout.m * nonzeros),
         "estimated_instructions_per_point": choice.cost.instructions,
         "layouts_compared": choice.candidates,
     }

@@ -274,38 +274,72 @@ class StageOp(_PhaseOp):
 class TileProductOp(_PhaseOp):
     """Each warp's MMA columns accumulated over `steps` K steps of the kernel's instruction.
 
-    `fragments` is the fragment table (steps x 32 lanes x 8 words: A registers and metadata,
-    then B byte offsets from the tile base), `tile_bases` the shared-memory byte offset of each
-    thread's B tile origin.
+    Every step issues the kernel's instruction but the last, which issues `last` (the
+    single-chunk-step form of a sparse instruction where the converted K leaves an odd chunk
+    step). `fragments` is the fragment table (steps x 32 lanes x 16 words: A registers,
+    metadata, B byte offsets from the tile base), `tile_bases` the shared-memory byte offset
+    of each thread's B tile origin.
     """
 
     name = "mma.tile_product"
     steps = prop_def(IntAttr)
+    last = prop_def(StringAttr)
     fragments = prop_def(DenseArrayBase.constr(i32))
     tile_bases = prop_def(DenseArrayBase.constr(i32))
 
-    def __init__(self, steps: int, fragments: Sequence[int], tile_bases: Sequence[int]) -> None:
+    def __init__(
+        self,
+        steps: Sequence[MmaInstruction],
+        fragments: Sequence[int],
+        tile_bases: Sequence[int],
+    ) -> None:
         super().__init__(
             properties={
-                "steps": IntAttr(steps),
+                "steps": IntAttr(len(steps)),
+                "last": StringAttr(steps[-1].name),
                 "fragments": _ints(fragments, i32),
                 "tile_bases": _ints(tile_bases, i32),
             }
         )
 
+    @property
+    def instructions(self) -> list[MmaInstruction]:
+        """The instruction of each K step."""
+        main = self.kernel.mma_instruction
+        return [main] * (self.steps.data - 1) + [INSTRUCTIONS[self.last.data]]
+
     def _verify_against(self, geometry: Geometry) -> None:
+        main = self.kernel.mma_instruction
+        if self.steps.data < 1:
+            raise VerifyException("a tile product needs at least one K step")
+        if self.last.data not in (main.name, main.single().name):
+            raise VerifyException(
+                f"the last step issues {main.name} or {main.single().name}, not {self.last.data}"
+            )
         _check_length(self.fragments, self.steps.data * WARP * FRAGMENT_WORDS, "fragment words")
         _check_length(self.tile_bases, geometry.block.threads, "tile bases")
 
     @classmethod
     def parse(cls, parser: Parser) -> TileProductOp:
         steps = _parse_int(parser, "steps")
+        parser.parse_keyword("last")
+        last = parser.parse_str_literal()
         fragments = _parse_table(parser, "fragments")
         bases = _parse_table(parser, "tile_bases")
-        return cls(steps, fragments, bases)
+        op = cls.__new__(cls)
+        IRDLOperation.__init__(
+            op,
+            properties={
+                "steps": IntAttr(steps),
+                "last": StringAttr(last),
+                "fragments": _ints(fragments, i32),
+                "tile_bases": _ints(bases, i32),
+            },
+        )
+        return op
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(f" steps {self.steps.data}")
+        printer.print_string(f' steps {self.steps.data} last "{self.last.data}"')
         _print_table(printer, "fragments", _values(self.fragments), WARP * FRAGMENT_WORDS)
         _print_table(printer, "tile_bases", _values(self.tile_bases), WARP)
 

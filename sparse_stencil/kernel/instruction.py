@@ -4,18 +4,26 @@ Every kernel multiplies a 16-row coefficient operand A by B (one column per outp
 tiles per instruction) into an f32 accumulator C. With ``lane = 4g + t`` (``g = lane >> 2``,
 ``t = lane & 3``, docs/ptx-sparse-mma.md section 4), lane (g, t) holds:
 
-- of B, column g, the K rows :attr:`MmaInstruction.b_rows` gives for its t;
+- of B, column g, the K rows :meth:`MmaInstruction.b_rows` gives for its t;
 - of C, rows g and g + 8 of the columns 2t and 2t + 1: ``c0 = C[g][2t]``, ``c1 = C[g][2t+1]``,
   ``c2 = C[g+8][2t]``, ``c3 = C[g+8][2t+1]``;
-- of A, the registers :meth:`MmaInstruction.a_registers` lists, and for the sparse forms the
-  metadata word of rows g and g + 8 (only lane 4g's word is read: sparsity selector 0).
+- of A, the registers :meth:`MmaInstruction.a_registers` lists, and for the sparse forms a
+  metadata word: with sparsity selector 0 the instructions of one *chunk step* (K 16 of 2:4,
+  K 8 of 1:2) read lane 4g's word, which holds the nibbles of rows g (bits 0-15) and g + 8
+  (bits 16-31); those of two chunk steps read lane 4g's word for the first and lane 4g + 1's
+  for the second.
 
-| variant | PTX | K per instruction | A | B rows of lane t |
-|---|---|---|---|---|
-| sparse f16/bf16 | ``mma.sp::ordered_metadata ... m16n8k16 ... f32.f16.f16.f32`` | 16 (2:4) | 2 regs | 2t, 2t+1, 2t+8, 2t+9 |
-| dense f16/bf16 | ``mma.sync ... m16n8k16 ... f32.f16.f16.f32`` | 16 | 4 regs | as sparse |
-| sparse tf32 | ``mma.sp::ordered_metadata ... m16n8k8 ... f32.tf32.tf32.f32`` | 8 (1:2) | 2 regs | t, t+4 |
-| dense tf32 | ``mma.sync ... m16n8k8 ... f32.tf32.tf32.f32`` | 8 | 4 regs | as sparse |
+| instruction | K | A regs | B rows of lane t |
+|---|---|---|---|
+| ``mma.sp::ordered_metadata ... m16n8k32 .f16/.bf16`` (2:4) | 32 | 4 | 2t, 2t+1, +8, +16, +24 |
+| ``mma.sp::ordered_metadata ... m16n8k16 .f16/.bf16`` (2:4) | 16 | 2 | 2t, 2t+1, 2t+8, 2t+9 |
+| ``mma.sp::ordered_metadata ... m16n8k16 .tf32`` (1:2) | 16 | 4 | t, t+4, t+8, t+12 |
+| ``mma.sp::ordered_metadata ... m16n8k8 .tf32`` (1:2) | 8 | 2 | t, t+4 |
+| ``mma.sync ... m16n8k16 .f16/.bf16`` | 16 | 4 | 2t, 2t+1, 2t+8, 2t+9 |
+| ``mma.sync ... m16n8k8 .tf32`` | 8 | 4 | t, t+4 |
+
+The sparse kernels issue the two-chunk-step forms, which take half the instructions for the
+same MACs, and one single-step instruction where the converted K leaves an odd chunk step.
 """
 
 from __future__ import annotations
@@ -32,13 +40,17 @@ class MmaInstruction:
     sparse: bool
     a_type: str
     """PTX type of A and B: ``f16``, ``bf16`` or ``tf32``."""
-    shape: str
     k: int
     """K of one instruction (dense columns of A, rows of B)."""
 
     @property
+    def shape(self) -> str:
+        """The PTX shape, e.g. ``m16n8k32``."""
+        return f"m16n8k{self.k}"
+
+    @property
     def name(self) -> str:
-        """How the IR names the instruction, e.g. ``mma.sp.m16n8k16.f16``."""
+        """How the IR names the instruction, e.g. ``mma.sp.m16n8k32.f16``."""
         return f"{'mma.sp' if self.sparse else 'mma'}.{self.shape}.{self.a_type}"
 
     @property
@@ -51,16 +63,23 @@ class MmaInstruction:
         """MACs one instruction counts: 16 x 8 x K, halved when A is n:m compressed."""
         return 16 * 8 * self.k // (2 if self.sparse else 1)
 
+    @property
+    def chunk_step(self) -> int:
+        """K of one metadata word's chunks: 16 for 2:4, 8 for 1:2 (dense: K)."""
+        if not self.sparse:
+            return self.k
+        return 8 if self.a_type == "tf32" else 16
+
+    @property
+    def chunk_steps(self) -> int:
+        """Chunk steps one instruction covers (1 or 2)."""
+        return self.k // self.chunk_step
+
     def b_rows(self, t: int) -> tuple[int, ...]:
         """The K rows of B (within one instruction) that lane t holds, in register order."""
         if self.a_type == "tf32":
-            return (t, t + 4)
-        return (2 * t, 2 * t + 1, 2 * t + 8, 2 * t + 9)
-
-    @property
-    def b_registers(self) -> int:
-        """32-bit B registers per lane: two elements per register for 16-bit types."""
-        return 2
+            return tuple(t + 4 * i for i in range(self.k // 4))
+        return tuple(r + 8 * j for j in range(self.k // 8) for r in (2 * t, 2 * t + 1))
 
     def a_registers(self, g: int, t: int) -> list[list[tuple[int, int]]]:
         """For each A register of lane (g, t), its (row, column) elements, low half first.
@@ -70,28 +89,34 @@ class MmaInstruction:
         """
         rows = (g, g + 8)
         if self.a_type == "tf32":
-            if self.sparse:
-                return [[(r, t)] for r in rows]
-            return [[(r, c)] for c in (t, t + 4) for r in rows]
-        if self.sparse:
-            return [[(r, 2 * t), (r, 2 * t + 1)] for r in rows]
-        return [[(r, c), (r, c + 1)] for c in (2 * t, 2 * t + 8) for r in rows]
+            columns = [t + 4 * i for i in range(self.k // 8 if self.sparse else 2)]
+            return [[(r, c)] for c in columns for r in rows]
+        pairs = self.k // 16 if self.sparse else 2
+        return [[(r, 2 * t + 8 * i), (r, 2 * t + 8 * i + 1)] for i in range(pairs) for r in rows]
+
+    def metadata_step(self, t: int) -> int:
+        """Which chunk step of the instruction lane t's metadata word describes."""
+        return 1 if self.chunk_steps == 2 and t == 1 else 0
+
+    def single(self) -> MmaInstruction:
+        """The one-chunk-step form of a sparse instruction (itself if it is one)."""
+        return MmaInstruction(self.sparse, self.a_type, self.chunk_step)
 
 
-SPARSE_F16 = MmaInstruction(True, "f16", "m16n8k16", 16)
-SPARSE_BF16 = MmaInstruction(True, "bf16", "m16n8k16", 16)
-SPARSE_TF32 = MmaInstruction(True, "tf32", "m16n8k8", 8)
-DENSE_F16 = MmaInstruction(False, "f16", "m16n8k16", 16)
-DENSE_BF16 = MmaInstruction(False, "bf16", "m16n8k16", 16)
-DENSE_TF32 = MmaInstruction(False, "tf32", "m16n8k8", 8)
+SPARSE_F16 = MmaInstruction(True, "f16", 32)
+SPARSE_BF16 = MmaInstruction(True, "bf16", 32)
+SPARSE_TF32 = MmaInstruction(True, "tf32", 16)
+DENSE_F16 = MmaInstruction(False, "f16", 16)
+DENSE_BF16 = MmaInstruction(False, "bf16", 16)
+DENSE_TF32 = MmaInstruction(False, "tf32", 8)
 
+_MAIN = (SPARSE_F16, SPARSE_BF16, SPARSE_TF32, DENSE_F16, DENSE_BF16, DENSE_TF32)
 INSTRUCTIONS: dict[str, MmaInstruction] = {
-    i.name: i
-    for i in (SPARSE_F16, SPARSE_BF16, SPARSE_TF32, DENSE_F16, DENSE_BF16, DENSE_TF32)
+    i.name: i for main in _MAIN for i in (main, main.single())
 }
 
 
 def instruction_for(storage: StorageType, sparse: bool) -> MmaInstruction:
-    """The instruction that multiplies grids of `storage` type, sparse or dense."""
+    """The main instruction that multiplies grids of `storage` type, sparse or dense."""
     a_type = {"float16": "f16", "bfloat16": "bf16", "float32": "tf32"}[storage.name]
-    return next(i for i in INSTRUCTIONS.values() if i.a_type == a_type and i.sparse == sparse)
+    return next(i for i in _MAIN if i.a_type == a_type and i.sparse == sparse)

@@ -22,8 +22,8 @@ which adds its at most ``p`` kept products to the accumulator and rounds to f32.
   magnitudes of its terms and incoming accumulator (a bound that holds for the hardware's
   truncating adders as well as for the simulator's exact-then-round model), and each
   incoming accumulator is at most ``(1 + 2^-20) M'`` with ``M' = (1 + u_c)(1 + u_x) M``, so the
-  S instructions together add at most ``S (p + 1) 2^-23 (1 + 2^-20) M'``, written
-  ``S (p + 1) 2^-22 M'`` (a looser constant that absorbs the growth factor);
+  instructions together add at most ``sum_s (p_s + 1) 2^-23 (1 + 2^-20) M'``, written
+  ``sum_s (p_s + 1) 2^-22 M'`` (a looser constant that absorbs the growth factor);
 - final rounding: ``|RN_s(acc) - RN_s(y)| <= |acc - y| + max(spacing(z), spacing(y))``, the
   larger storage spacing at either result (as :func:`~sparse_stencil.layout.evaluate.agreement_bound`).
 
@@ -32,6 +32,8 @@ the kernel equals the reference bit for bit, which the tests check exactly.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -76,24 +78,22 @@ def round_coefficients(
 
 def kernel_error_bound(
     stencil: Stencil,
-    instruction: MmaInstruction,
+    steps: Sequence[MmaInstruction],
     storage: StorageType,
-    instructions_per_output: int,
     x: npt.ArrayLike,
     got: npt.NDArray[np.float64],
     expected: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]:
     """Per point, how far one kernel step on grid `x` may be from one reference step.
 
-    `instructions_per_output` is S of the module docstring (the K steps of the kernel);
-    `got` and `expected` are the two results. Boundary points get the storage spacing only
-    (both sides copy them).
+    `steps` are the kernel's K steps (the instruction of each); `got` and `expected` are the
+    two results.
     """
-    u_c = 2.0 ** -COMPUTE_TYPES[instruction.a_type].significand_bits
-    truncated = instruction.a_type == "tf32"
+    a_type = steps[0].a_type
+    u_c = 2.0 ** -COMPUTE_TYPES[a_type].significand_bits
+    truncated = a_type == "tf32"
     u_x = 2.0**-10 if truncated else 0.0
     a_x = 2.0**-136 if truncated else 0.0
-    kept = instruction.k // 2 if instruction.sparse else instruction.k
     absolute = Stencil(
         [(o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True)]
     )
@@ -102,5 +102,6 @@ def kernel_error_bound(
     n = sum(1 for c in stencil.coefficients if c != 0)
     largest = max(abs(c) for c in stencil.coefficients)
     operands = (u_c + u_x + u_c * u_x) * magnitude + n * largest * a_x
-    accumulation = instructions_per_output * (kept + 1) * 2.0**-22 * grown
+    kept = sum(step.k // (2 if step.sparse else 1) + 1 for step in steps)
+    accumulation = kept * 2.0**-22 * grown
     return operands + accumulation + np.maximum(spacing(got, storage), spacing(expected, storage))

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.geometry import MMA_N, WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
-from sparse_stencil.kernel.tables import fragment_table, steps, thread_table
+from sparse_stencil.kernel.tables import OFFSET_WORD, fragment_table, step_instructions, thread_table
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import TiledGemm
 
@@ -74,16 +74,21 @@ class BlockCost:
 
 
 def registers(instruction: MmaInstruction, block: BlockLayout, dims: int) -> int:
-    """An estimate of the registers per thread: accumulators, the fragments of one K step and
-    the gathers of all groups in flight, the prologue's addresses and limits."""
+    """An estimate of the registers per thread: the accumulators, one K step's A registers,
+    metadata and B addresses, the gathered B registers of one group, and the prologue's
+    addresses and limits (calibrated against ``ptxas -v`` on the catalog: within a few
+    registers for the layouts the search picks)."""
     elements = len(instruction.b_rows(0))
-    return 4 * block.groups + 8 + 2 * elements + block.groups * elements + 24 + 6 * dims
+    return 4 * block.groups + 5 + 2 * elements + 20 + 2 * dims
 
 
 def cost(
-    instruction: MmaInstruction, geometry: Geometry, k_steps: int, arch: str
+    instruction: MmaInstruction,
+    geometry: Geometry,
+    k_steps: Sequence[MmaInstruction],
+    arch: str,
 ) -> BlockCost | None:
-    """The cost of a kernel of `k_steps` K steps under `geometry`; None when infeasible."""
+    """The cost of a kernel of K steps `k_steps` under `geometry`; None when infeasible."""
     block = geometry.block
     regs = registers(instruction, block, geometry.dims)
     if geometry.shared_bytes > MAX_SHARED or regs > MAX_REGISTERS or block.threads > 1024:
@@ -106,21 +111,28 @@ def cost(
     )
 
 
-def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, k_steps: int) -> float:
+def step_instructions_issued(step: MmaInstruction, groups: int) -> int:
+    """Warp-instructions of one K step: fragment loads, B addresses, then per group the
+    gathers, the packs of 16-bit pairs and the MMA."""
+    elements = len(step.b_rows(0))
+    loads = 1 + int(step.sparse) + -(-elements // 4)
+    packs = 0 if step.element_bytes == 4 else elements // 2
+    return loads + elements + groups * (elements + packs + 1)
+
+
+def _warp_instructions(
+    instruction: MmaInstruction, geometry: Geometry, k_steps: Sequence[MmaInstruction]
+) -> float:
     """Warp-instructions one warp issues, by the emitter's structure."""
     block = geometry.block
-    elements = len(instruction.b_rows(0))
-    packs = 0 if instruction.element_bytes == 4 else elements // 2
-    product = k_steps * (2 + elements + block.groups * (elements + packs + 1))
+    product = sum(step_instructions_issued(step, block.groups) for step in k_steps)
     dims = geometry.dims
     width = block.threads if dims == 1 else WARP
     chunks = -(-geometry.box[-1] // width)
     rows = -(-geometry.box[-2] // block.warps) if dims >= 2 else 1
     planes = geometry.box[0] if dims == 3 else 1
     # per element: a predicate, the load, the zero fill and the store (whole block's share)
-    stage = (planes * rows * chunks * 4 + rows + chunks + planes) / (1 if dims >= 2 else 1)
-    if dims == 1:
-        stage /= block.warps  # the box's columns are spread over all the block's threads
+    stage = planes * rows * chunks * 4 + rows + chunks + planes
     convert = 0 if instruction.element_bytes == 4 else 1
     store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
     return product + stage + store + 20 + 2 * dims
@@ -148,7 +160,8 @@ class KernelChoice:
     layout: TiledGemm | SparseGemm
     instruction: MmaInstruction
     geometry: Geometry
-    steps: int
+    steps: list[MmaInstruction]
+    """The instruction of each K step."""
     cost: BlockCost
     candidates: int
     """Layouts (tile and block) the search compared."""
@@ -162,7 +175,7 @@ def choose_block(
     block: BlockLayout | None = None,
 ) -> KernelChoice:
     """The cheapest block layout for `layout` on a grid of `shape`, or `block` if given."""
-    k_steps = steps(layout, instruction)
+    k_steps = step_instructions(layout, instruction)
     options = [block] if block is not None else list(block_layouts(len(shape)))
     best: tuple[float, Geometry, BlockCost] | None = None
     for option in options:
@@ -189,7 +202,7 @@ def _best_pad(
     instruction: MmaInstruction,
     geometry: Geometry,
     arch: str,
-    k_steps: int,
+    k_steps: Sequence[MmaInstruction],
 ) -> Geometry:
     scored: list[tuple[int, int, Geometry]] = []
     for pad in PADS:
@@ -210,10 +223,11 @@ def gather_conflicts(
     """
     fragments = fragment_table(layout, instruction, geometry)
     bases = thread_table(layout, geometry)[:WARP, 0].astype(np.int64)
-    elements = len(instruction.b_rows(0))
-    offsets = fragments[:, :, 4 : 4 + elements].astype(np.int64)
-    addresses = bases[None, :, None] + offsets
-    return int(sum(_conflicts(addresses[s, :, e]) for s, e in np.ndindex(addresses.shape[0], elements)))
+    total = 0
+    for s, step in enumerate(step_instructions(layout, instruction)):
+        for e in range(len(step.b_rows(0))):
+            total += _conflicts(bases + fragments[s, :, OFFSET_WORD + e].astype(np.int64))
+    return total
 
 
 def _conflicts(addresses: npt.NDArray[np.int64]) -> int:

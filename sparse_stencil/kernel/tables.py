@@ -3,13 +3,13 @@
 Two tables hold everything that depends on the lane, so the kernel computes no address from
 the lane or the tile at run time beyond one table load and an add:
 
-- the **fragment table**, ``(steps, 32, 8)`` words: for K step s and lane L, words 0-3 hold
+- the **fragment table**, ``(steps, 32, 16)`` words: for K step s and lane L, words 0-3 hold
   the lane's A registers (coefficients rounded to the compute type, packed as the instruction
-  wants them; the sparse forms put the metadata word after them) and words 4-7 the byte
-  offsets, from the origin of the lane's B tile in shared memory, of the B elements it
-  gathers (:meth:`~.instruction.MmaInstruction.b_rows`; the K permutation of the 2:4
-  conversion is folded in here, a padding slot reads the tile origin, times a zero
-  coefficient). All warps share it; a lane loads 32 bytes per K step.
+  wants them), word 4 its metadata word (sparse forms) and words 8-15 the byte offsets, from
+  the origin of the lane's B tile in shared memory, of the B elements it gathers
+  (:meth:`~.instruction.MmaInstruction.b_rows`; the K permutation of the 2:4 conversion is
+  folded in here, a padding slot reads the tile origin, times a zero coefficient). All warps
+  share it; per K step a lane loads what its instruction needs of it.
 - the **thread table**, ``(threads, 4 + 4 (1 + d))`` words: word 0 is the shared-memory byte
   offset of the thread's B tile origin (tile ``g`` of its warp), then for each of the four
   accumulator values ``c0..c3`` (points g and g + 8 of tiles 2t and 2t + 1) the element
@@ -26,49 +26,59 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from sparse_stencil.dtypes import StorageType
 from sparse_stencil.kernel.geometry import MMA_N, WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.numerics import COMPUTE_TYPES
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import MMA_M, TiledGemm
 
-FRAGMENT_WORDS = 8
-"""Words per lane per K step in the fragment table: 4 of A (and metadata), 4 of offsets."""
+FRAGMENT_WORDS = 16
+"""Words per lane per K step in the fragment table: A registers (4), the metadata word and
+3 unused, then the B offsets (up to 8)."""
+METADATA_WORD = 4
+OFFSET_WORD = 8
 NEVER = 1 << 30
 """Coordinate of an unused MMA row: beyond every grid, so the point is never stored."""
 _EMPTY_CHUNK = 0x4
 """Metadata of a chunk of an unused row: positions 0 and 1, both holding zero."""
 
 
-def steps(layout: TiledGemm | SparseGemm, instruction: MmaInstruction) -> int:
-    """K steps (instructions per MMA column group) the layout needs."""
-    k = layout.k_after if isinstance(layout, SparseGemm) else layout.k
-    return -(-k // instruction.k)
+def step_instructions(
+    layout: TiledGemm | SparseGemm, instruction: MmaInstruction
+) -> list[MmaInstruction]:
+    """The instruction of each K step: `instruction`, and its single-chunk-step form for a
+    last odd chunk step of a sparse layout."""
+    if isinstance(layout, SparseGemm):
+        chunk_steps = layout.k_after // instruction.chunk_step
+        pairs, odd = divmod(chunk_steps, instruction.chunk_steps)
+        return [instruction] * pairs + [instruction.single()] * odd
+    return [instruction] * -(-layout.k // instruction.k)
 
 
 def fragment_table(
     layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
 ) -> npt.NDArray[np.int32]:
-    """The ``(steps, 32, 8)`` fragment table (module docstring)."""
-    count = steps(layout, instruction)
-    a_bits = _a_bits(layout, instruction, count)
-    metadata = _metadata_words(layout, count) if instruction.sparse else None
-    offsets = _slot_offsets(layout, geometry, count * instruction.k)
-    table = np.zeros((count, WARP, FRAGMENT_WORDS), dtype=np.int64)
-    for lane in range(WARP):
-        g, t = divmod(lane, 4)
-        registers = instruction.a_registers(g, t)
-        for r, elements in enumerate(registers):
-            word = np.zeros(count, dtype=np.int64)
-            for half, (row, column) in enumerate(elements):
-                word |= a_bits[:, row, column] << (16 * half)
-            table[:, lane, r] = word
-        if metadata is not None:
-            table[:, lane, len(registers)] = metadata[:, g]
-        rows = np.array(instruction.b_rows(t))
-        for s in range(count):
-            table[s, lane, 4 : 4 + rows.size] = offsets[s * instruction.k + rows]
+    """The ``(steps, 32, 16)`` fragment table (module docstring)."""
+    steps = step_instructions(layout, instruction)
+    columns = sum(i.k for i in steps)
+    a_bits = _a_bits(layout, instruction, columns)
+    metadata = _metadata_words(layout, columns) if instruction.sparse else None
+    offsets = _slot_offsets(layout, geometry, columns)
+    table = np.zeros((len(steps), WARP, FRAGMENT_WORDS), dtype=np.int64)
+    start = 0
+    for s, step in enumerate(steps):
+        packed = start // (2 if step.sparse else 1)
+        for lane in range(WARP):
+            g, t = divmod(lane, 4)
+            for r, elements in enumerate(step.a_registers(g, t)):
+                for half, (row, column) in enumerate(elements):
+                    table[s, lane, r] |= a_bits[row, packed + column] << (16 * half)
+            if metadata is not None:
+                chunk_step = start // step.chunk_step + step.metadata_step(t)
+                table[s, lane, METADATA_WORD] = metadata[chunk_step, g]
+            rows = start + np.array(step.b_rows(t))
+            table[s, lane, OFFSET_WORD : OFFSET_WORD + rows.size] = offsets[rows]
+        start += step.k
     return table.astype(np.uint32).view(np.int32)
 
 
@@ -99,19 +109,16 @@ def thread_table(layout: TiledGemm | SparseGemm, geometry: Geometry) -> npt.NDAr
 
 
 def _a_bits(
-    layout: TiledGemm | SparseGemm, instruction: MmaInstruction, count: int
+    layout: TiledGemm | SparseGemm, instruction: MmaInstruction, columns: int
 ) -> npt.NDArray[np.int64]:
-    """A as the instruction reads it, ``(steps, 16, columns per step)``, as type bits."""
+    """A as the instructions read it (16 rows; kept values if sparse), as compute-type bits."""
     if isinstance(layout, SparseGemm):
-        matrix = layout.values
-        per_step = instruction.k // 2
+        matrix, width = layout.values, columns // 2
     else:
-        matrix = layout.matrix
-        per_step = instruction.k
-    full = np.zeros((MMA_M, count * per_step))
+        matrix, width = layout.matrix, columns
+    full = np.zeros((MMA_M, width))
     full[: matrix.shape[0], : matrix.shape[1]] = matrix
-    bits = _bits(COMPUTE_TYPES[instruction.a_type].round(full), instruction.a_type)
-    return bits.reshape(MMA_M, count, per_step).transpose(1, 0, 2)
+    return _bits(COMPUTE_TYPES[instruction.a_type].round(full), instruction.a_type)
 
 
 def _bits(values: npt.NDArray[np.float64], a_type: str) -> npt.NDArray[np.int64]:
@@ -121,13 +128,14 @@ def _bits(values: npt.NDArray[np.float64], a_type: str) -> npt.NDArray[np.int64]
     return words >> 16 if a_type == "bf16" else words
 
 
-def _metadata_words(layout: TiledGemm | SparseGemm, count: int) -> npt.NDArray[np.int64]:
-    """Per K step and g, the metadata word of rows g and g + 8 (4 chunks per step)."""
+def _metadata_words(layout: TiledGemm | SparseGemm, columns: int) -> npt.NDArray[np.int64]:
+    """Per chunk step and g, the metadata word of rows g and g + 8 (4 chunks per step)."""
     assert isinstance(layout, SparseGemm)
-    nibbles = np.full((MMA_M, count * 4), _EMPTY_CHUNK, dtype=np.int64)
+    chunks = columns // layout.sparsity.group
+    nibbles = np.full((MMA_M, chunks), _EMPTY_CHUNK, dtype=np.int64)
     nibbles[: layout.m] = layout.metadata
     shifts = 4 * np.arange(4)
-    halves = (nibbles.reshape(MMA_M, count, 4) << shifts).sum(axis=2)
+    halves = (nibbles.reshape(MMA_M, chunks // 4, 4) << shifts).sum(axis=2)
     return (halves[:MMA_N] | (halves[MMA_N:] << 16)).T
 
 
@@ -146,6 +154,3 @@ def _slot_offsets(
     return offsets
 
 
-def storage_element_bytes(storage: StorageType) -> int:
-    """Bytes per grid element."""
-    return 4 if storage.name == "float32" else 2

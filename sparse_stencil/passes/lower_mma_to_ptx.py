@@ -42,7 +42,7 @@ from xdsl.pattern_rewriter import (
 from sparse_stencil.dialects import mma, ptx
 from sparse_stencil.kernel.geometry import WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
-from sparse_stencil.kernel.tables import FRAGMENT_WORDS
+from sparse_stencil.kernel.tables import FRAGMENT_WORDS, METADATA_WORD, OFFSET_WORD
 
 _STORAGE_PTX = {"float16": "f16", "bfloat16": "bf16", "float32": "f32"}
 
@@ -106,7 +106,7 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
     builder = _Builder()
     context = _prologue(builder, kernel, name)
     _stage(builder, context)
-    accumulators = _tile_product(builder, context, product.steps.data, name)
+    accumulators = _tile_product(builder, context, product.instructions, name)
     _store(builder, context, accumulators)
     builder.emit_all(ptx.RetOp())
     params = [(f"{name}_x", "u64"), (f"{name}_y", "u64")]
@@ -227,10 +227,8 @@ def _stage(builder: _Builder, context: _KernelContext) -> None:
             for column, column_in_grid, column_in_box in column_guards:
                 loaded = builder.both(row_guard, column_in_grid)
                 stored = builder.both(row_in_box, column_in_box)
-                global_shift = plane * gstrides[0] * (dims == 3) + row * gstrides[-2] * (dims >= 2)
-                shared_shift = plane * sstrides[0] * (dims == 3) + row * sstrides[-2] * (dims >= 2)
                 value = _load_or_zero(
-                    builder, context, source, (global_shift + column) * size, loaded
+                    builder, context, source, _shift(gstrides, plane, row, column) * size, loaded
                 )
                 builder.emit_all(
                     ptx.StOp(
@@ -238,11 +236,19 @@ def _stage(builder: _Builder, context: _KernelContext) -> None:
                         _element_type(context),
                         target,
                         [value],
-                        offset=(shared_shift + column) * size,
+                        offset=_shift(sstrides, plane, row, column) * size,
                         guard=stored,
                     )
                 )
     builder.emit_all(ptx.BarSyncOp(0))
+
+
+def _shift(strides: Sequence[int], plane: int, row: int, column: int) -> int:
+    """Elements from a thread's first staged element to the one at (plane, row, column)
+    further: planes on the outermost axis of a 3D box, rows on the axis before the
+    innermost."""
+    outer = [plane, row][-(len(strides) - 1) :] if len(strides) > 1 else []
+    return sum(o * s for o, s in zip(outer, strides, strict=False)) + column
 
 
 def _span(extent: int, width: int) -> int:
@@ -279,10 +285,10 @@ def _load_or_zero(
 
 
 def _tile_product(
-    builder: _Builder, context: _KernelContext, steps: int, name: str
+    builder: _Builder, context: _KernelContext, steps: Sequence[MmaInstruction], name: str
 ) -> list[tuple[SSAValue, ...]]:
     """Accumulate every group over the K steps (module docstring, step 3)."""
-    geometry, instruction = context.geometry, context.instruction
+    geometry = context.geometry
     emit = builder.emit
     base_word = emit(ptx.LdOp("global", "b32", context.thread_row, non_coherent=True))
     tile_base = emit(ptx.AddOp("u32", context.shared, base_word))
@@ -292,28 +298,41 @@ def _tile_product(
     zero = emit(ptx.MovOp("f32", 0))
     groups = geometry.block.groups
     accumulators: list[tuple[SSAValue, ...]] = [(zero,) * 4 for _ in range(groups)]
-    group_bytes = geometry.group_shift * geometry.shared_strides[0] * instruction.element_bytes
-    elements = len(instruction.b_rows(0))
-    for step in range(steps):
-        offset = step * WARP * FRAGMENT_WORDS * 4
-        a = builder.emit_all(
-            ptx.LdOp("global", "b32", fragments, offset=offset, vector=4, non_coherent=True)
+    group_bytes = geometry.group_shift * geometry.shared_strides[0] * context.instruction.element_bytes
+    for index, step in enumerate(steps):
+        entry = index * WARP * FRAGMENT_WORDS * 4
+        a = _load_words(builder, fragments, entry, len(step.a_registers(0, 0)))
+        metadata = (
+            _load_words(builder, fragments, entry + 4 * METADATA_WORD, 1)[0]
+            if step.sparse
+            else None
         )
-        b_offsets = builder.emit_all(
-            ptx.LdOp(
-                "global",
-                "b32",
-                fragments,
-                offset=offset + 16,
-                vector=elements,
-                non_coherent=True,
-            )
-        )
+        b_offsets = _load_words(builder, fragments, entry + 4 * OFFSET_WORD, len(step.b_rows(0)))
         addresses = [emit(ptx.AddOp("u32", tile_base, o)) for o in b_offsets]
         for group in range(groups):
             b = _gather(builder, context, addresses, group * group_bytes)
-            accumulators[group] = _mma(builder, instruction, a, b, accumulators[group])
+            accumulators[group] = _mma(builder, step, a, b, metadata, accumulators[group])
     return accumulators
+
+
+def _load_words(
+    builder: _Builder, address: SSAValue, offset: int, count: int
+) -> list[SSAValue]:
+    """`count` consecutive table words at `address + offset`, in vector loads of up to 4."""
+    words: list[SSAValue] = []
+    while len(words) < count:
+        vector = min(4, count - len(words))
+        words += builder.emit_all(
+            ptx.LdOp(
+                "global",
+                "b32",
+                address,
+                offset=offset + 4 * len(words),
+                vector=vector,
+                non_coherent=True,
+            )
+        )
+    return words
 
 
 def _gather(
@@ -334,10 +353,11 @@ def _mma(
     instruction: MmaInstruction,
     a: Sequence[SSAValue],
     b: Sequence[SSAValue],
+    metadata: SSAValue | None,
     c: Sequence[SSAValue],
 ) -> tuple[SSAValue, ...]:
-    if instruction.sparse:
-        op = ptx.MmaSpOp(instruction.shape, instruction.a_type, a[:2], b, c, a[2], 0)
+    if metadata is not None:
+        op = ptx.MmaSpOp(instruction.shape, instruction.a_type, a, b, c, metadata, 0)
     else:
         op = ptx.MmaOp(instruction.shape, instruction.a_type, a, b, c)
     return builder.emit_all(op)
