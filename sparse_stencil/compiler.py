@@ -137,30 +137,47 @@ def compile(  # noqa: A001  (the API name the documentation promises)
     start = time.perf_counter()
     storage = storage_type(dtype)
     check_arch(arch)
-    if sparsity not in ("sparse", "dense"):
-        raise StencilError(f"unknown sparsity '{sparsity}': expected 'sparse' or 'dense'")
     grid_shape = stencil.check_grid(shape)
     if math.prod(grid_shape) > _MAX_ELEMENTS:
         raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
-    instruction = instruction_for(storage, sparsity == "sparse")
-    round_coefficients(stencil, instruction)
-    choice = choose_kernel(
-        lambda: candidate_layouts(stencil, storage, instruction, tile),
-        instruction,
-        grid_shape,
-        arch,
-        block,
-    )
+    choice = choose(stencil, grid_shape, storage, arch, sparsity, tile, block)
     entry = _entry_name(stencil, storage, sparsity)
     module = ModuleOp([kernel_op(entry, GridType.of(grid_shape, storage), choice)])
     LowerMmaToPtxPass().apply(Context(), module)
     text = print_ptx(module, arch)
     kernel = Kernel(stencil, grid_shape, storage, arch, text, entry, choice)
-    kernel.stats = _stats(kernel, instruction)
+    kernel.stats = _stats(kernel, choice.instruction)
     if assemble and ptxas.unavailable_reason() is None:
         kernel.stats.update(_ptxas_stats(text, arch))
     kernel.stats["compile_seconds"] = time.perf_counter() - start
     return kernel
+
+
+def choose(
+    stencil: Stencil,
+    shape: Sequence[int],
+    storage: StorageType,
+    arch: str,
+    sparsity: Sparsity = "sparse",
+    tile: Sequence[int] | None = None,
+    block: BlockLayout | None = None,
+) -> KernelChoice:
+    """The kernel layout (L1 tile, its GEMM, block layout) for `stencil` on a `shape` grid.
+
+    Raises :class:`StencilError` for a coefficient the compute type cannot hold, or when no
+    layout fits the target.
+    """
+    if sparsity not in ("sparse", "dense"):
+        raise StencilError(f"unknown sparsity '{sparsity}': expected 'sparse' or 'dense'")
+    instruction = instruction_for(storage, sparsity == "sparse")
+    round_coefficients(stencil, instruction)
+    return choose_kernel(
+        lambda: candidate_layouts(stencil, storage, instruction, tile),
+        instruction,
+        shape,
+        arch,
+        block,
+    )
 
 
 def candidate_layouts(

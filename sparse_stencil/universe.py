@@ -12,6 +12,7 @@ from collections.abc import Callable
 from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
+from xdsl.utils.target import Target
 
 
 def _lstencil() -> Dialect:
@@ -44,15 +45,58 @@ def _convert_structured_sparsity() -> type[ModulePass]:
     return ConvertStructuredSparsityPass
 
 
+def _ptx() -> Dialect:
+    from sparse_stencil.dialects.ptx import PTX
+
+    return PTX
+
+
+def _ptx_target() -> type[Target]:
+    from sparse_stencil.backends.ptx_printer import PTXTarget
+
+    return PTXTarget
+
+
+def _mma() -> Dialect:
+    from sparse_stencil.dialects.mma import MMA
+
+    return MMA
+
+
+def _lower_layout_to_mma() -> type[ModulePass]:
+    from sparse_stencil.passes.lower_layout_to_mma import LowerLayoutToMmaPass
+
+    return LowerLayoutToMmaPass
+
+
+def _lower_mma_to_ptx() -> type[ModulePass]:
+    from sparse_stencil.passes.lower_mma_to_ptx import LowerMmaToPtxPass
+
+    return LowerMmaToPtxPass
+
+
+def _compile_stencil() -> type[ModulePass]:
+    from sparse_stencil.passes.compile_stencil import CompileStencilPass
+
+    return CompileStencilPass
+
+
 DIALECTS: dict[str, Callable[[], Dialect]] = {
     "lstencil": _lstencil,
     "sparse_layout": _sparse_layout,
+    "mma": _mma,
+    "ptx": _ptx,
 }
 
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-stencil-to-lstencil": _convert_stencil_to_lstencil,
     "morph-stencil-layout": _morph_stencil_layout,
     "convert-structured-sparsity": _convert_structured_sparsity,
+    "lower-layout-to-mma": _lower_layout_to_mma,
+    "lower-mma-to-ptx": _lower_mma_to_ptx,
+    "compile-stencil": _compile_stencil,
 }
 
-SPARSE_STENCIL_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES)
+TARGETS: dict[str, Callable[[], type[Target]]] = {"ptx": _ptx_target}
+
+SPARSE_STENCIL_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES, all_targets=TARGETS)

@@ -26,7 +26,8 @@ from xdsl.dialects import builtin
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from sparse_stencil.dialects import mma, sparse_layout
+from sparse_stencil.backends.ptx_printer import ARCHITECTURES
+from sparse_stencil.dialects import mma, ptx, sparse_layout
 from sparse_stencil.dialects.lstencil import GridType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.geometry import BlockLayout
@@ -36,9 +37,6 @@ from sparse_stencil.kernel.search import KernelChoice, choose_block
 from sparse_stencil.kernel.tables import fragment_table, thread_table
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.passes.layout_applies import refuse
-
-ARCHES = ("sm_80", "sm_90")
-
 
 def kernel_op(name: str, grid: GridType, choice: KernelChoice) -> mma.KernelOp:
     """The L2 kernel of a chosen layout: its phases with their tables."""
@@ -58,8 +56,10 @@ def kernel_op(name: str, grid: GridType, choice: KernelChoice) -> mma.KernelOp:
 
 def check_arch(arch: str) -> str:
     """`arch` if it is a supported target."""
-    if arch not in ARCHES:
-        raise StencilError(f"unsupported arch '{arch}': expected one of {', '.join(ARCHES)}")
+    if arch not in ARCHITECTURES:
+        raise StencilError(
+            f"unsupported arch '{arch}': expected one of {', '.join(ARCHITECTURES)}"
+        )
     return arch
 
 
@@ -114,20 +114,23 @@ class LowerLayoutToMmaPass(ModulePass):
             try:
                 choices.append(choose_for(apply, arch, block))
             except StencilError as error:
-                refuse(apply.layout.owner if isinstance(apply.layout.owner, sparse_layout.LayoutOp) else apply, str(error))  # noqa: E501
-        taken = {o.sym_name.data for o in op.body.ops if isinstance(o, mma.KernelOp)}
+                refuse(apply, str(error))
         for apply, choice in zip(applies, choices, strict=True):
-            name = _fresh_name(taken)
-            Rewriter.insert_op(kernel_op(name, apply.grid_type, choice), InsertPoint.at_start(op.body.block))
+            name = fresh_kernel_name(op)
+            kernel = kernel_op(name, apply.grid_type, choice)
+            Rewriter.insert_op(kernel, InsertPoint.at_start(op.body.block))
             Rewriter.replace_op(apply, mma.LaunchOp(name, apply.input, apply.steps.data))
         for layout in [o for o in op.walk() if isinstance(o, sparse_layout.LayoutOp)]:
             if not layout.result.uses:
                 Rewriter.erase_op(layout)
 
 
-def _fresh_name(taken: set[str]) -> str:
-    index = len(taken)
+def fresh_kernel_name(module: builtin.ModuleOp) -> str:
+    """``kernel_N`` with the first N that no kernel of `module` is named with yet."""
+    taken = {
+        o.sym_name.data for o in module.body.ops if isinstance(o, mma.KernelOp | ptx.EntryOp)
+    }
+    index = 0
     while f"kernel_{index}" in taken:
         index += 1
-    taken.add(f"kernel_{index}")
     return f"kernel_{index}"
