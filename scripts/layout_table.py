@@ -50,10 +50,10 @@ points) whose converted GEMM issues the fewest MACs per output; the columns are:
 - *redundancy*: issued over useful tensor-core MACs for one time step, before tiling
   waste at grid edges: 8 K_after / (tile points x nonzeros); *dense*: the same with
   dense m16n8k16 `mma` on the unconverted matrix;
-- *method*: the conversion that won: DESIGN.md's matching, bit-mask packing, or the
+- *method*: the conversion that won: maximum matching, bit-mask packing, or the
   local search that swaps columns to save a K step where both miss the bound;
   *conversion ms*: its time for the chosen tile; *search ms*: the whole tile search;
-- *matching K / ms*: DESIGN.md's maximum matching (networkx) alone on the same tile;
+- *matching K / ms*: maximum matching (networkx, docs/design.md §4.2) alone on the same tile;
 - *tf32*: the same search under 1:2 for f32 grids (m16n8k8, K in steps of 8).
 
 ## Summary
@@ -106,7 +106,7 @@ Row = tuple[str, LayoutStatistics, LayoutStatistics, tuple[int, float]]
 
 
 def _row(name: str) -> Row:
-    """Statistics for 2:4 and 1:2, and DESIGN.md's matching alone on the 2:4 tile."""
+    """Statistics for 2:4 and 1:2, and maximum matching alone on the 2:4 tile."""
     stencil = catalog.get(name)
     sparse = choose_layout(stencil, TWO_FOUR)
     matching = convert(sparse.gemm.row_masks(), TWO_FOUR, "matching")
@@ -142,7 +142,7 @@ def _summary(rows: list[Row], elapsed: float) -> list[str]:
     better = sum(1 for _, s, _, m in rows if s.k_after < m[0])
     lines.append(
         f"- K after conversion equals the lower bound for {reached} of {len(rows)} stencils "
-        f"(2:4, chosen tile); packing and the local search beat DESIGN.md's matching alone "
+        f"(2:4, chosen tile); packing and the local search beat maximum matching alone "
         f"on {better}."
     )
     lines.append(

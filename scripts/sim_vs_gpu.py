@@ -6,7 +6,7 @@ the same arguments go to the GPU and to the simulator, then
 * integer-valued data: every output must be bit-identical;
 * random data: bit-identical for the cases that only move data or use IEEE operations,
   otherwise |GPU - simulator| must lie within the case's stated bound (the section-11
-  tensor-core bound of shared/reference/ptx-sparse-mma.md, carried through the kernel).
+  tensor-core bound of docs/ptx-sparse-mma.md, carried through the kernel).
 
 It writes bench/results/sim_vs_gpu-<device>.json and .md naming the device, and exits 0 when
 everything agrees, 1 on a mismatch, 2 when it cannot run (no pycuda, no GPU). Needs a driver

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a virtual environment (if needed) and run the whole test suite:
-# ruff (lint and format), basedpyright (standard mode, sparse_stencil/), pytest, lit.
+# ruff (lint and format), basedpyright (strict, sparse_stencil/), pytest, lit.
 # Usage: bash scripts/test.sh [--runslow] [extra pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,6 @@ export PATH="$PWD/$VENV/bin:$PATH"
 ruff check sparse_stencil scripts test
 ruff format --check sparse_stencil scripts test
 basedpyright
-pytest -n auto -q "$@"
+pytest -n auto -q -rs "$@"  # -rs: say why each skipped test skipped
 lit -q test/filecheck
 echo "all tests passed"

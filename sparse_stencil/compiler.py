@@ -41,6 +41,7 @@ from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.passes.lower_layout_to_mma import check_arch, kernel_op
 from sparse_stencil.passes.lower_mma_to_ptx import LowerMmaToPtxPass
 from sparse_stencil.sim import Program
+from sparse_stencil.sim.profile import CLASSES
 from sparse_stencil.sparsity import sparsity_of
 from sparse_stencil.stencil import Stencil
 
@@ -106,6 +107,26 @@ class Kernel:
             current, following = following, current
         return from_device_bits(current, self.storage)
 
+    def profile(self) -> dict[str, float]:
+        """Warp-instructions by class, global bytes and bank conflicts per updated point,
+        counted by the simulator on one block (:func:`profile_block`), zero-valued data.
+
+        Counted on the simulator, not timed: the yardstick of performance until a GPU is
+        lent. The keys are the simulator's classes (:mod:`sparse_stencil.sim.profile`),
+        plus ``total`` (all warp-instructions).
+        """
+        grid = np.zeros(self.shape)
+        current = to_device_bits(grid, self.storage)
+        block = profile_block(self.geometry)
+        launch_grid, threads = self.launch
+        run = self.program().launch(
+            self.entry, launch_grid, threads, [current, current.copy()], blocks=[block]
+        )
+        points = _block_points(self.geometry, block)
+        counts = {name: value / points for name, value in run.profile.items()}
+        counts["total"] = sum(run.profile[name] for name in CLASSES) / points
+        return counts
+
     def describe(self) -> str:
         """A short human summary of the layout and its costs."""
         s = self.stats
@@ -116,7 +137,7 @@ class Kernel:
         )
 
 
-def compile(  # noqa: A001  (the API name the documentation promises)
+def compile(
     stencil: Stencil,
     shape: Sequence[int],
     dtype: str = "float16",
@@ -126,13 +147,15 @@ def compile(  # noqa: A001  (the API name the documentation promises)
     tile: Sequence[int] | None = None,
     block: BlockLayout | None = None,
     assemble: bool = True,
+    profile: bool = False,
 ) -> Kernel:
     """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
 
     `sparsity` is "sparse" (`mma.sp`) or "dense" (`mma.sync` on the unconverted matrix);
     `tile` forces L1's output tile and `block` the block layout. With `assemble` (and ptxas
-    available) ptxas assembles the module and its register and shared-memory use go into
-    the stats.
+    available) ptxas assembles the module and its register and spill counts go into the
+    stats; with `profile`, the simulator's per-point instruction profile too
+    (:meth:`Kernel.profile`, ``stats["profile"]``).
     """
     start = time.perf_counter()
     storage = storage_type(dtype)
@@ -150,6 +173,8 @@ def compile(  # noqa: A001  (the API name the documentation promises)
     if assemble and ptxas.unavailable_reason() is None:
         kernel.stats.update(_ptxas_stats(text, arch))
     kernel.stats["compile_seconds"] = time.perf_counter() - start
+    if profile:
+        kernel.stats["profile"] = kernel.profile()
     return kernel
 
 
@@ -226,6 +251,24 @@ def from_device_bits(array: npt.NDArray[Any], storage: StorageType) -> npt.NDArr
     if storage.name == "bfloat16":
         return (array.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
     return array.astype(np.float64)
+
+
+def profile_block(geometry: Geometry) -> tuple[int, int, int]:
+    """The block whose profile stands for the kernel: the middle block of each axis (an
+    interior block whenever the grid has three or more blocks on every axis, so that it
+    updates its whole output box), as a CUDA block index (x innermost)."""
+    middle = [b // 2 for b in reversed(geometry.blocks)]
+    middle += [0] * (3 - len(middle))
+    return middle[0], middle[1], middle[2]
+
+
+def _block_points(geometry: Geometry, block: tuple[int, int, int]) -> int:
+    """Interior points that the CUDA block `block` updates."""
+    index = list(reversed(block[: geometry.dims]))
+    return math.prod(
+        max(0, min(e, i - b * e))
+        for b, e, i in zip(index, geometry.extent, geometry.interior, strict=True)
+    )
 
 
 def _entry_name(stencil: Stencil, storage: StorageType, sparsity: Sparsity) -> str:

@@ -13,12 +13,14 @@ import os
 import re
 from bisect import bisect_right
 from pathlib import Path
+from typing import NoReturn
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
-from xdsl.ir import Operation
-from xdsl.parser import Parser
+from xdsl.ir import Attribute, AttributeInvT, Operation, SSAValue
+from xdsl.parser import ForwardDeclaredValue, Parser, UnresolvedOperand
 from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.lexer import Span
 
 from sparse_stencil.context import make_context
 from sparse_stencil.dialects.lstencil import StencilOp
@@ -42,6 +44,9 @@ class LocatingParser(Parser):
     text with nothing but comments is an empty module (as in MLIR). An op whose text xDSL
     cannot build (a literal out of its type's range, a type that breaks an op's constraint)
     raises :class:`ParseError` at that op, with its name, instead of a bare Python error.
+    So does a value that is never defined, at its first use (xDSL reports it at the end of
+    the input), and an operand defined only inside its own op's region (as in
+    ``scf.for ... iter_args(%a = %x, %b = %a)``), which xDSL leaves without an owner.
     """
 
     def __init__(
@@ -53,11 +58,26 @@ class LocatingParser(Parser):
         self._name = StringAttr(name)
         self._line_starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
         self._line_offset = line_offset
+        self._first_uses: dict[SSAValue, Span] = {}
+        """Where each value used before its definition is first used."""
 
     def parse_module(self, allow_implicit_module: bool = True) -> ModuleOp:
         if _only_comments(self._text):
             return ModuleOp([])
-        return super().parse_module(allow_implicit_module)
+        try:
+            return super().parse_module(allow_implicit_module)
+        except ParseError as error:
+            if error.msg.startswith(_UNDEFINED_VALUES):
+                self._raise_at_first_undefined_use()
+            raise
+
+    def resolve_operand(
+        self, operand: UnresolvedOperand, type: AttributeInvT
+    ) -> SSAValue[AttributeInvT]:
+        value = super().resolve_operand(operand, type)
+        if isinstance(value, ForwardDeclaredValue):
+            self._first_uses.setdefault(value, operand.span)
+        return value
 
     def parse_operation(self) -> Operation:
         start = self.pos
@@ -75,7 +95,38 @@ class LocatingParser(Parser):
             op.location = FileLineColLoc(
                 self._name, IntAttr(line + self._line_offset), IntAttr(column)
             )
+        self._check_operands_resolved(op)
         return op
+
+    def _pending(self) -> list[ForwardDeclaredValue[Attribute]]:
+        """The values used so far whose names are not defined yet."""
+        return [v for values in self.forward_ssa_references.values() for v in values.values()]
+
+    def _check_operands_resolved(self, op: Operation) -> None:
+        """Refuse an operand of `op` whose name only a region of `op` defines.
+
+        xDSL's parser binds the name to the region's value after the operand was resolved,
+        too late to update `op`, so the operand would stay a placeholder without an owner.
+        """
+        stale = [v for v in op.operands if isinstance(v, ForwardDeclaredValue)]
+        if not stale:
+            return
+        pending = self._pending()
+        for value in stale:
+            if value not in pending:
+                use = self._first_uses[value]
+                self.raise_error(
+                    f"{op.name} uses {use.text}, which is defined only inside its own region",
+                    use,
+                )
+
+    def _raise_at_first_undefined_use(self) -> NoReturn:
+        uses = sorted(
+            (self._first_uses[value] for value in self._pending()), key=lambda span: span.start
+        )
+        names = list(dict.fromkeys(use.text for use in uses))
+        verb = "is" if len(names) == 1 else "are"
+        self.raise_error(f"{', '.join(names)} {verb} used but never defined", uses[0])
 
     def _malformed(self, start: int, error: Exception) -> str:
         """The message for `error`, raised while building the op whose text starts at `start`."""
@@ -93,6 +144,9 @@ class LocatingParser(Parser):
 
 
 _BYTE_ORDER_MARK = "\ufeff"
+
+_UNDEFINED_VALUES = "values used but not defined"
+"""How xDSL's parser starts the error about names never defined, raised at the input's end."""
 
 
 _OP_NAME = re.compile(r"\s*(?:%[^=]*=\s*)?\"?([A-Za-z_][\w.$]*)")

@@ -16,7 +16,7 @@ def reference(
     steps: int = 1,
     dtype: str | StorageType = "float16",
 ) -> npt.NDArray[np.float64]:
-    """Apply `stencil` to the grid `x` `steps` times, as DESIGN.md defines it.
+    """Apply `stencil` to the grid `x` `steps` times, as docs/design.md §3 defines it.
 
     The input is first rounded to the storage type `dtype`; each step computes
     ``sum_o c_o * x[p + o]`` in float64 on the interior points (the boundary band of width

@@ -3,7 +3,7 @@
 A matrix is *n:m sparse* when every row, cut into chunks of m consecutive columns, has at
 most n non-zeros per chunk. NVIDIA's sparse tensor cores take such a matrix A compressed:
 the n kept values of each chunk (in column order) and, per chunk, a 4-bit *metadata* code
-naming their positions (../shared/reference/ptx-sparse-mma.md, sections 3, 4 and 7):
+naming their positions (docs/ptx-sparse-mma.md, sections 3, 4 and 7):
 
 - 2:4 (f16, bf16): nibble ``i0 | i1 << 2`` with ``i0 < i1`` the kept positions 0..3; the
   valid codes are 0x4 (0,1), 0x8 (0,2), 0x9 (1,2), 0xC (0,3), 0xD (1,3), 0xE (2,3).

@@ -2,7 +2,7 @@
 
 A stencil maps every interior grid point p to ``sum_o c_o * x[p + o]`` over its offsets o
 (a correlation: offsets are not flipped). Points closer than the stencil's radius on some
-axis to that axis's edge keep their value (the fixed boundary rule of DESIGN.md).
+axis to that axis's edge keep their value (the fixed boundary rule of docs/design.md §3).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ class Stencil:
 
     Build one from a mapping ``{offset: coefficient}``, from a sequence of
     ``(offset, coefficient)`` pairs, or with :meth:`from_weights` from a centred dense array.
-    Offsets are kept in the order given; an explicit zero coefficient is kept as a point.
+    Offsets are kept in the order given; an explicit zero coefficient is kept as a point
+    (it widens the boundary band), but at least one coefficient must be non-zero.
 
     >>> heat = Stencil({(0,): -2.0, (-1,): 1.0, (1,): 1.0})
     >>> heat.dims, heat.radius, heat.num_points
@@ -73,7 +74,7 @@ class Stencil:
             for index in zip(*np.nonzero(array), strict=True)
         }
         if not points:
-            raise StencilError("stencil has no points: every weight is zero")
+            raise StencilError("the stencil has no non-zero coefficient: every weight is zero")
         return cls(points, name=name)
 
     @classmethod
@@ -127,18 +128,7 @@ class Stencil:
 
     def check_grid(self, shape: Sequence[int]) -> tuple[int, ...]:
         """`shape` as a tuple, if a grid of that shape has at least one interior point."""
-        grid = tuple(int(n) for n in shape)
-        if len(grid) != self.dims:
-            raise StencilError(
-                f"grid of rank {len(grid)} {grid} does not match a {self.dims}-D stencil"
-            )
-        for axis, (n, r) in enumerate(zip(grid, self.radii, strict=True)):
-            if n < 2 * r + 1:
-                raise StencilError(
-                    f"grid {grid} is smaller than the stencil: axis {axis} has {n} points, "
-                    f"the stencil needs at least {2 * r + 1}"
-                )
-        return grid
+        return check_grid(self.radii, shape)
 
     def to_module(
         self, shape: Sequence[int] | None = None, dtype: str = "float16", steps: int = 1
@@ -173,6 +163,23 @@ class Stencil:
         return f"Stencil({label}dims={self.dims}, radius={self.radius}, points={self.num_points})"
 
 
+def check_grid(radii: Sequence[int], shape: Sequence[int]) -> tuple[int, ...]:
+    """`shape` as a tuple, if a grid of that shape has at least one interior point when the
+    boundary band on each axis is `radii` wide (the radii of a stencil, or a layout's halo)."""
+    grid = tuple(int(n) for n in shape)
+    if len(grid) != len(radii):
+        raise StencilError(
+            f"grid of rank {len(grid)} {grid} does not match a {len(radii)}-D stencil"
+        )
+    for axis, (n, r) in enumerate(zip(grid, radii, strict=True)):
+        if n < 2 * r + 1:
+            raise StencilError(
+                f"grid {grid} is smaller than the stencil: axis {axis} has {n} points, "
+                f"the stencil needs at least {2 * r + 1}"
+            )
+    return grid
+
+
 def _as_offset(offset: Sequence[object] | int) -> Offset:
     """`offset` as a tuple; its items are checked here, as callers may pass floats."""
     values = (offset,) if isinstance(offset, int) else tuple(offset)
@@ -205,3 +212,6 @@ def _check_points(offsets: list[Offset], coefficients: list[float]) -> None:
             raise StencilError(f"coefficient of offset {list(offset)} is {coefficient}, not finite")
         if max(abs(o) for o in offset) > MAX_RADIUS:
             raise StencilError(f"offset {list(offset)} exceeds the supported radius {MAX_RADIUS}")
+    if not any(coefficients):
+        # It would compute zero everywhere: no GEMM, a redundancy of 0/0.
+        raise StencilError("the stencil has no non-zero coefficient")

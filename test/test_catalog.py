@@ -144,7 +144,7 @@ def test_gradient2d_is_refused_as_nonlinear() -> None:
     assert "gradient2d" not in catalog.names()
 
 
-# How peers.md's table and the peers' own tools spell the kernels, and the entry each
+# How docs/benchmarks.md's table and the peers' own tools spell the kernels, and the entry each
 # names: lookup ignores case, hyphens and underscores (FlashFFTStencil's README and command
 # lines write Box2D9P, cuDNN's sources box3d27p).
 SPELLINGS = {
@@ -186,7 +186,7 @@ def test_peer_spellings_find_their_entry(spelling: str, id: str) -> None:
     assert catalog.entry(spelling).id == id
 
 
-# ---------------------------------------------------------------- the peers.md table (b)
+# ---------------------------------------------------------------- the docs/benchmarks.md table
 
 # (name from the table, dims, radius, points): every row but gradient2d, and the aliases it
 # lists; box3d3r/4r share row 23.
@@ -254,7 +254,7 @@ def test_3d17pt_is_the_centre_plane_and_eight_corners() -> None:
 
 
 def test_an5d_coefficients() -> None:
-    # peers.md: star2d1r.c N .1873, W .1876, C .2500, E .1877, S .1874 (N = row above).
+    # docs/benchmarks.md §2: star2d1r.c N .1873, W .1876, C .2500, E .1877, S .1874 (N = row above).
     s = catalog.get("star2d1r")
     expected = {(-1, 0): 0.1873, (0, -1): 0.1876, (0, 0): 0.25, (0, 1): 0.1877, (1, 0): 0.1874}
     assert dict(zip(s.offsets, s.coefficients, strict=True)) == expected
@@ -309,7 +309,7 @@ def test_an5d_coefficients() -> None:
 
 def test_an5d_3d125pt_weights() -> None:
     """3d125pt.c groups its 125 points by plane and in-plane distance class, with the weights
-    .75, .76, 1.132, .217, 2.13, .331 and .332 (peers.md quotes the first six)."""
+    .75, .76, 1.132, .217, 2.13, .331 and .332 (docs/benchmarks.md §2)."""
     s = catalog.get("3d125pt")
     weights = dict(zip(s.offsets, s.coefficients, strict=True))
     assert len(weights) == 125
@@ -327,7 +327,7 @@ def test_an5d_3d125pt_weights() -> None:
 
 
 def test_ebisu_coefficients() -> None:
-    # peers.md: 2d5pt (5,12,15,12,5)/118; 2d9pt (7,5,9 / 12,15,12 / 9,5,7)/118.
+    # docs/benchmarks.md §2: 2d5pt (5,12,15,12,5)/118; 2d9pt (7,5,9 / 12,15,12 / 9,5,7)/118.
     s = catalog.get("2d5pt")
     for offset, w in zip(
         [(-1, 0), (0, -1), (0, 0), (0, 1), (1, 0)], (5, 12, 15, 12, 5), strict=True
@@ -354,7 +354,7 @@ def test_ebisu_coefficients() -> None:
 
 
 def test_drstencil_coefficients() -> None:
-    # peers.md: centre .3, axis-1 .2, diagonal-1 and axis-2 .1, knight (1,2) .05,
+    # docs/benchmarks.md §2: centre .3, axis-1 .2, diagonal-1 and axis-2 .1, knight (1,2) .05,
     # corner (2,2) .02; the diagonal crosses .2/.1.
     s = catalog.get("2d25pt_box")
     expected = {(0, 0): 0.3, (0, 1): 0.2, (1, 1): 0.1, (0, 2): 0.1, (1, 2): 0.05, (2, 2): 0.02}

@@ -1046,6 +1046,89 @@ def test_apply_in_a_nested_loop_is_refused() -> None:
     assert "time loop" in str(error)
 
 
+def uncarried_loop(stored: str) -> str:
+    """A time loop that carries no fields: it loads %a and stores into `stored`."""
+    field = "!stencil.field<[-1,9]xf32>"
+    return f"""
+func.func @loop(%a : {field}, %b : {field}) {{
+  %lb = arith.constant 0 : index
+  %ub = arith.constant 5 : index
+  %one = arith.constant 1 : index
+  scf.for %i = %lb to %ub step %one {{
+    %t = stencil.load %a : {field} -> !stencil.temp<?xf32>
+    %r = stencil.apply(%x = %t : !stencil.temp<?xf32>) -> (!stencil.temp<?xf32>) {{
+      %l = stencil.access %x[-1] : !stencil.temp<?xf32>
+      stencil.return %l : f32
+    }}
+    stencil.store %r to {stored}(<[0], [8]>) : !stencil.temp<?xf32> to {field}
+  }}
+  func.return
+}}
+"""
+
+
+def test_time_loop_without_carried_fields_is_one_step() -> None:
+    # Each of the 5 iterations computes %b from the same %a: one step.
+    assert convert(uncarried_loop("%b"))["loop"].steps == 1
+
+
+def test_time_loop_storing_into_the_field_it_loads_takes_a_step_per_iteration() -> None:
+    assert convert(uncarried_loop("%a"))["loop"].steps == 5
+
+
+def test_time_loop_carrying_one_field_is_refused() -> None:
+    field = "!stencil.field<[-1,9]xf32>"
+    text = (
+        uncarried_loop("%b")
+        .replace(
+            "  scf.for %i = %lb to %ub step %one {",
+            f"  %r = scf.for %i = %lb to %ub step %one iter_args(%f = %a) -> ({field}) {{",
+        )
+        .replace("stencil.load %a", "stencil.load %f")
+        .replace("  }\n  func.return", f"    scf.yield %f : {field}\n  }}\n  func.return")
+    )
+    error = refusal(text)
+    assert error.op.name == "scf.for"
+    assert error.reason == "a time loop must carry no fields or two, this one carries 1"
+
+
+@pytest.mark.parametrize(
+    ("body", "used"),
+    [
+        ("    %v = arith.addf %a, %v : f32", "%v"),
+        ("    %v = arith.addf %a, %w : f32\n    %w = arith.addf %a, %b : f32", "%w"),
+    ],
+)
+def test_value_used_before_its_definition_in_the_body_is_refused(body: str, used: str) -> None:
+    # Found by fuzzing: xDSL's parser checks no dominance.
+    error = refusal(wrap_1d(body))
+    assert error.op.name == "arith.addf"
+    assert error.reason == f"arith.addf uses {used} before its definition"
+
+
+def test_constant_operand_that_depends_on_itself_is_refused() -> None:
+    # Without a check, computing %k would recurse without end.
+    text = program_1d(
+        "    %a = stencil.access %x[0] : !stencil.temp<?xf32>\n    %v = arith.mulf %a, %c : f32",
+        operands=", %c = %k : f32",
+    ).replace("  %t = stencil.load", "  %k = arith.mulf %k, %k : f32\n  %t = stencil.load")
+    error = refusal(text)
+    assert error.op.name == "arith.mulf"
+    assert error.reason == "arith.mulf uses %k before its definition"
+
+
+def test_field_cast_from_itself_is_refused() -> None:
+    # Without a check, following the casts to the field's origin would never end.
+    field = "!stencil.field<[-4,20]xf32>"
+    text = wrap_1d("    %v = arith.addf %a, %b : f32").replace(
+        "  %t = stencil.load %in",
+        f"  %c = stencil.cast %c : {field} -> {field}\n  %t = stencil.load %c",
+    )
+    error = refusal(text)
+    assert error.op.name == "stencil.cast"
+    assert error.reason == "stencil.cast uses %c before its definition"
+
+
 def test_refusal_leaves_the_module_unchanged() -> None:
     bad = wrap_1d("    %v = arith.mulf %a, %b : f32")
     module = parse_module(f"builtin.module {{\n{STAR_3D}\n{bad}\n}}")

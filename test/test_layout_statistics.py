@@ -24,7 +24,7 @@ def _statistics(name: str, dtype: str) -> LayoutStatistics:
 
 @pytest.mark.parametrize(("mma_k", "macs"), [(16, 16 * 8 * 16 // 2), (8, 16 * 8 * 8 // 2)])
 def test_redundancy_counts_issued_over_useful_macs(mma_k: int, macs: int) -> None:
-    """DESIGN.md: each mma.sp m16n8k16 counts 1024 MACs (tf32's m16n8k8: 512) and serves
+    """docs/design.md §6.1: each mma.sp m16n8k16 counts 1024 MACs (tf32's m16n8k8: 512) and serves
     N = 8 tiles; useful MACs per tile are its outputs times the non-zero coefficients."""
     k_after, outputs, nonzeros = 112, 16, 49
     issued_per_tile = (k_after // mma_k) * macs / 8
@@ -35,7 +35,7 @@ def test_redundancy_counts_issued_over_useful_macs(mma_k: int, macs: int) -> Non
 
 
 def test_box2d3r_beats_the_published_peers() -> None:
-    """Below ConvStencil's 2.12 and at the 1.14 that DESIGN.md aims at: K = 112 = 2 x 49
+    """Below ConvStencil's 2.12 and at the 1.14 of docs/design.md §4.1: K = 112 = 2 x 49
     rounded up to 16 for 16 outputs, 112 / 98."""
     stats = _statistics("box2d3r", "float16")
     assert stats.nonzeros == 49

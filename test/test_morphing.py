@@ -36,7 +36,7 @@ def _grid(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
 def test_a_box_tile_reads_the_tile_widened_by_the_radius(tile: tuple[int, int]) -> None:
     """A (2r+1)^2 box reads (t0 + 2r) x (t1 + 2r) inputs: 154, 100, 112 for box2d3r.
 
-    DESIGN.md's worked example: a 16x1 strip reads 22 x 7 = 154, a 4x4 patch 100, an 8x2
+    docs/design.md §4.1's example: a 16x1 strip reads 22 x 7 = 154, a 4x4 patch 100, an 8x2
     patch 112 (here derived from the footprint, not restated).
     """
     gemm = morph(_box(2, 3), tile)
@@ -83,6 +83,13 @@ def test_the_recovered_stencil_is_checked_row_by_row() -> None:
         narrow.check()
 
 
+def test_a_matrix_of_zeros_computes_no_stencil() -> None:
+    gemm = morph(_box(1, 1), (4,))
+    empty = TiledGemm(gemm.tile, gemm.halo, gemm.outputs, gemm.inputs, 0 * gemm.matrix)
+    with pytest.raises(StencilError, match="the matrix has no non-zero coefficient"):
+        empty.check()
+
+
 def test_tile_shapes_enumerate_every_factorisation() -> None:
     """Ordered factorisations of 16 into d factors: 1, 5, 15 (stars and bars on 2^4)."""
     for dims in (1, 2, 3):
@@ -115,6 +122,22 @@ def test_the_search_reproduces_design_md_for_box2d3r() -> None:
     converted = [c for c in choice.candidates if c.k_after is not None]
     assert all(c.k_after >= choice.conversion.k_after for c in converted)
     assert len(converted) < len(choice.candidates), "branch and bound skips hopeless tiles"
+
+
+def test_the_search_reports_its_progress() -> None:
+    """Every tile is morphed, then candidates are converted until none can win: the total
+    of the conversion stage shrinks to the number converted."""
+    reports: list[tuple[str, int, int]] = []
+    choice = choose_layout(catalog.get("box2d3r"), progress=lambda *r: reports.append(r))
+    shapes = len(tile_shapes(2))
+    converted = sum(1 for c in choice.candidates if c.k_after is not None)
+    morphs = [(done, total) for stage, done, total in reports if stage == "morph"]
+    converts = [(done, total) for stage, done, total in reports if stage == "convert"]
+    assert morphs == [(done, shapes) for done in range(shapes + 1)]
+    assert [done for done, _ in converts] == list(range(converted + 1))
+    assert converts[0][1] == shapes
+    assert converts[-1][1] == converted
+    assert all(done <= total for done, total in converts)
 
 
 def test_a_short_strip_wins_in_1d_when_it_saves_a_k_step() -> None:
@@ -180,7 +203,9 @@ def test_any_tile_of_any_stencil_computes_it(stencil: Stencil, data: st.DataObje
         evaluate(gemm, x, 1, "float16"), reference(stencil, x, 1, "float16")
     )
     reals = data.draw(
-        st.lists(st.floats(-100, 100), min_size=stencil.num_points, max_size=stencil.num_points)
+        st.lists(
+            st.floats(-100, 100), min_size=stencil.num_points, max_size=stencil.num_points
+        ).filter(any)  # a stencil needs a non-zero coefficient
     )
     arbitrary = Stencil(list(zip(stencil.offsets, reals, strict=True)))
     gemm = morph(arbitrary, tile)
@@ -189,6 +214,15 @@ def test_any_tile_of_any_stencil_computes_it(stencil: Stencil, data: st.DataObje
     got, expected = evaluate(gemm, x, 1, "float16"), reference(arbitrary, x, 1, "float16")
     bound = agreement_bound(arbitrary, x, got, expected, "float16")
     assert np.all((got == expected) | (np.abs(got - expected) <= bound))
+
+
+def test_the_evaluator_runs_a_layout_choice() -> None:
+    """A search's result stands for its converted GEMM."""
+    stencil = catalog.get("box2d1r")
+    x = _grid((12, 13))
+    np.testing.assert_array_equal(
+        evaluate(choose_layout(stencil), x, 2), reference(stencil, x, 2, "float16")
+    )
 
 
 def test_the_evaluator_refuses_a_grid_smaller_than_the_halo() -> None:

@@ -15,7 +15,7 @@ from sparse_stencil.dtypes import FLOAT16, storage_type
 
 
 def per_point_reference(stencil: Stencil, x: np.ndarray, steps: int, dtype: str) -> np.ndarray:
-    """DESIGN.md's semantics written as directly as possible: one point at a time."""
+    """The semantics of docs/design.md §3 written as directly as possible: point by point."""
     storage = storage_type(dtype)
     current = storage.round(x)
     for _ in range(steps):

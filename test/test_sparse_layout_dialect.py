@@ -276,3 +276,57 @@ def test_apply_verifier_matches_rule_halo_and_rank() -> None:
 def test_parse_errors(text: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         _parse(text)
+
+
+def _one_line(text: str) -> str:
+    """`text` joined onto one line: the parser reads that form too."""
+    return " ".join(line.strip() for line in text.splitlines())
+
+
+def test_large_layouts_print_a_row_a_line_and_read_back_bit_exact() -> None:
+    weights = np.random.default_rng(5).random((7, 7))  # coefficients with full mantissas
+    layout = convert_gemm(morph(Stencil.from_weights(weights), (8, 2)), TWO_FOUR)
+    op = sparse_layout.SparseGemmOp.from_layout(layout)
+    text = str(op)
+    lines = text.splitlines()
+    assert lines[0] == (
+        "%0 = sparse_layout.sparse_gemm <2:4> <16x112 -> 16x112> tile [8, 2] halo [3, 3]"
+    )
+    # A row a line for the 16 outputs, 112 inputs, 16 rows of values and of metadata.
+    rows = [line for line in lines if line.startswith("      [")]
+    assert len(rows) == layout.m + layout.k_before + 2 * layout.m
+    slot_lines = [line for line in lines if line.startswith("      ") and "[" not in line]
+    assert [len(line.split(",")) - 1 for line in slot_lines] == [16] * 6 + [15]
+    for written in (text, _one_line(text)):
+        parsed = _only(_parse(written), sparse_layout.SparseGemmOp)
+        assert str(parsed) == text
+        np.testing.assert_array_equal(parsed.to_layout().values, layout.values)
+
+
+def test_small_layouts_print_on_one_line() -> None:
+    two = sparse_layout.SparseGemmOp.from_layout(convert_gemm(morph(HEAT, (2,)), TWO_FOUR))
+    assert len(str(two).splitlines()) == 1  # 16 slots, 16 values, 8 nibbles
+    assert len(str(_gemm_op((2,))).splitlines()) == 1
+    assert len(str(_gemm_op((4,))).splitlines()) == 9  # a 4x6 matrix (24 numbers): a row a line
+
+
+def test_an_op_that_fails_verification_prints_what_it_holds() -> None:
+    layout = morph(HEAT, (4,))
+    short = sparse_layout.GemmOp(
+        layout.tile, layout.halo, layout.outputs.tolist(), layout.inputs.tolist(), [[1.0, 2.0]]
+    )
+    assert str(short).endswith(" matrix [1.0, 2.0] : !sparse_layout.layout<1>")
+    with pytest.raises(VerifyException, match="expected 24 matrix entries, got 2"):
+        short.verify()
+    ragged = sparse_layout.GemmOp((1, 2), (1, 1), [[0, 0], [0]], [[0, 0]], [[1.0]])
+    assert str(ragged).startswith(
+        "%0 = sparse_layout.gemm <?x1> tile [1, 2] halo [1, 1] outputs [0, 0, 0] inputs [[0, 0]]"
+    )
+    with pytest.raises(VerifyException, match="outputs holds 3 values, not offsets of rank 2"):
+        ragged.verify()
+    sparse = _sparse_op().to_layout()
+    cut = _rebuilt(_sparse_op(), permutation=sparse.permutation[:-1].tolist())
+    assert "<4x6 -> 4x15>" in str(cut)
+    assert "metadata [0x4, " in str(cut)
+    with pytest.raises(VerifyException, match="15 slots, not a multiple of the chunk width 4"):
+        cut.verify()

@@ -1,4 +1,4 @@
-"""2:4 and 1:2 compression, and the m16n8k16 operand packing of ptx-sparse-mma.md."""
+"""2:4 and 1:2 compression, and the m16n8k16 operand packing of docs/ptx-sparse-mma.md."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _tile(nonzeros: dict[int, list[int]], dtype: type = np.float16) -> np.ndarra
 
 
 def test_the_documented_example_word() -> None:
-    """ptx-sparse-mma.md section 4.1: row 0 at {0,2},{5,6},{8,11},{13,14}, row 8 empty.
+    """docs/ptx-sparse-mma.md section 4.1: row 0 at {0,2},{5,6},{8,11},{13,14}, row 8 empty.
 
     Nibbles (0,2) = 0x8, (1,2) = 0x9, (0,3) = 0xC, (1,2) = 0x9 in bits 0..15; the empty
     row 8 names (0,1) = 0x4 in every chunk of bits 16..31: 0x44449C98.

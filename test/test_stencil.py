@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sparse_stencil import MAX_RADIUS, Stencil, StencilError
+from sparse_stencil.stencil import check_grid
 
 
 def test_from_weights_reads_a_centred_array() -> None:
@@ -48,6 +49,8 @@ def test_one_dimensional_offsets_may_be_plain_integers() -> None:
         ({(0, 0, 0, 0): 1.0}, "rank must be 1 to 3"),
         ({(MAX_RADIUS + 1,): 1.0}, "exceeds the supported radius 8"),
         ({(0.5,): 1.0}, "must hold integers"),
+        ({(0, 0): 0.0}, "the stencil has no non-zero coefficient"),
+        ({(0,): 0.0, (1,): -0.0}, "the stencil has no non-zero coefficient"),
     ],
 )
 def test_invalid_stencils_are_refused(points: object, message: str) -> None:
@@ -58,7 +61,7 @@ def test_invalid_stencils_are_refused(points: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("weights", "message"),
     [
-        (np.zeros((3, 3)), "every weight is zero"),
+        (np.zeros((3, 3)), "no non-zero coefficient: every weight is zero"),
         (np.ones((3, 4)), "odd, equal sides"),
         (np.ones((4,)), "odd, equal sides"),
         (np.ones((3, 3, 3, 3)), "1 to 3 dimensions"),
@@ -77,3 +80,40 @@ def test_check_grid() -> None:
         stencil.check_grid((3, 4))
     with pytest.raises(StencilError, match="rank 1"):
         stencil.check_grid((9,))
+
+
+def test_a_grid_is_checked_against_radii_alone() -> None:
+    """A layout's halo has no stencil of its own: the rule applies to bare radii."""
+    assert check_grid((0, 2), [1, 5]) == (1, 5)
+    with pytest.raises(StencilError, match="axis 1 has 4 points, the stencil needs at least 5"):
+        check_grid((0, 2), (1, 4))
+
+
+ZERO_LSTENCIL = "%s = lstencil.stencil [[0, 0] = 0.0, [1, 0] = 0.0] : !lstencil.stencil<2>\n"
+ZERO_UPSTREAM = """
+func.func @cancel(%in : !stencil.field<[-1,17]xf32>, %out : !stencil.field<[-1,17]xf32>) {
+  %t = stencil.load %in : !stencil.field<[-1,17]xf32> -> !stencil.temp<?xf32>
+  %r = stencil.apply(%x = %t : !stencil.temp<?xf32>) -> (!stencil.temp<?xf32>) {
+    %a = stencil.access %x[-1] : !stencil.temp<?xf32>
+    %b = stencil.access %x[1] : !stencil.temp<?xf32>
+    %d = arith.subf %a, %b : f32
+    %zero = arith.constant 0.0 : f32
+    %v = arith.mulf %d, %zero : f32
+    stencil.return %v : f32
+  }
+  stencil.store %r to %out(<[0], [16]>) : !stencil.temp<?xf32> to !stencil.field<[-1,17]xf32>
+  func.return
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (ZERO_LSTENCIL, "the stencil has no non-zero coefficient"),
+        (ZERO_UPSTREAM, "every coefficient of the stencil cancels to zero"),
+    ],
+)
+def test_every_frontend_refuses_an_all_zero_stencil(text: str, message: str) -> None:
+    with pytest.raises(StencilError, match=message):
+        Stencil.from_mlir(text)

@@ -1,6 +1,6 @@
 """The benchmark stencils of the Tensor-Core stencil literature, with their peers' weights.
 
-Every row of the canonical table in ``reference/peers.md`` §(b) is here under its AN5D-style
+Every row of the canonical table in ``docs/benchmarks.md`` §1 is here under its AN5D-style
 id, with the weights of the peer that defines it: AN5D-Artifact for the star and box shapes,
 EBISU for 3d17pt and poisson, DRStencil for the diagonal cross shapes. Where another peer runs
 the same shape with its own weights, that kernel is a separate entry, ``<shape id>-<peer>``,
@@ -42,7 +42,7 @@ EXCLUDED = {
 
 
 def benchmark_entries() -> list[CatalogEntry]:
-    """All benchmark entries: the peers.md table first, then the peers' own variants."""
+    """All benchmark entries: the docs/benchmarks.md table first, then the peers' own variants."""
     return _table_entries() + _an5d_jacobi_entries() + _ebisu_entries() + _drstencil_entries()
 
 
@@ -73,7 +73,7 @@ def _ramp_source(peer_weights: str) -> str:
 
 
 def _table_entries() -> list[CatalogEntry]:
-    """The 26 rows of peers.md §(b) but the nonlinear gradient2d (row 23 holds two kernels)."""
+    """docs/benchmarks.md §1's 26 rows but the nonlinear gradient2d (row 23 holds two kernels)."""
     return [
         *(
             _entry(

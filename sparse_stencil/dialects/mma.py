@@ -247,9 +247,7 @@ class StageOp(_PhaseOp):
     pitch = prop_def(IntAttr)
 
     def __init__(self, geometry: Geometry) -> None:
-        super().__init__(
-            properties={"box": _ints(geometry.box), "pitch": IntAttr(geometry.pitch)}
-        )
+        super().__init__(properties={"box": _ints(geometry.box), "pitch": IntAttr(geometry.pitch)})
 
     def _verify_against(self, geometry: Geometry) -> None:
         if _values(self.box) != geometry.box or self.pitch.data != geometry.pitch:
@@ -373,8 +371,8 @@ class StoreOp(_PhaseOp):
 class LaunchOp(IRDLOperation):
     """Applies the kernel `kernel` `steps` times to a grid (host side).
 
-        %y = mma.launch @heat_f16(%x) steps 10
-               : !lstencil.grid<64x64xf16> -> !lstencil.grid<64x64xf16>
+    %y = mma.launch @heat_f16(%x) steps 10
+           : !lstencil.grid<64x64xf16> -> !lstencil.grid<64x64xf16>
     """
 
     name = "mma.launch"

@@ -6,9 +6,17 @@ gathers the inputs ``x[origin_n + inputs[k]]`` of one tile origin, and column n 
 scattered to ``out[origin_n + outputs[i]]``. A is the same for every tile, so B's columns
 are N independent tiles (8 per `mma.sp`). Built by ``morph-stencil-layout`` from L0:
 
-    %l = sparse_layout.gemm <14x16> tile [14] halo [1] outputs [[0], [1], ...]
-           inputs [[-1], [0], ...] matrix [[0.25, 0.5, 0.25, 0.0, ...], ...]
-           : !sparse_layout.layout<1>
+    %l = sparse_layout.gemm <14x16> tile [14] halo [1]
+        outputs [[0], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12], [13]]
+        inputs [
+          [-1],
+          ...
+          [14]
+        ]
+        matrix [
+          [0.25, 0.5, 0.25, 0.0, ...],
+          ...
+        ] : !sparse_layout.layout<1>
     %y = sparse_layout.apply %l to %x steps 4 : !lstencil.grid<128xf16>
 
 ``convert-structured-sparsity`` permutes K (padding with zero columns where it must) so
@@ -16,9 +24,28 @@ that A is 2:4 (f16, bf16) or 1:2 (tf32) sparse, and stores it compressed: the ke
 of each chunk and one metadata nibble per chunk (:mod:`sparse_stencil.sparsity`). Slot j
 of the converted A gathers ``inputs[permutation[j]]``; a ``pad`` slot gathers nothing.
 
-    %l = sparse_layout.sparse_gemm <2:4> <14x16 -> 14x16> tile [14] halo [1] outputs [...]
-           inputs [...] permutation [0, 4, 8, 12, ...] values [[...], ...]
-           metadata [[0x4, ...], ...] : !sparse_layout.layout<1>
+    %l = sparse_layout.sparse_gemm <2:4> <14x16 -> 14x16> tile [14] halo [1]
+        outputs [[0], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12], [13]]
+        inputs [[-1], [0], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12], ...]
+        permutation [0, 1, 14, 15, 2, 5, 8, 11, 3, 6, 9, 12, 4, 7, 10, 13]
+        values [
+          [0.25, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0],
+          ...
+        ]
+        metadata [
+          [0x4, 0x4, 0x4, 0x4],
+          ...
+        ] : !sparse_layout.layout<1>
+
+How the ops print: the sizes, tile and halo come first. An op whose arrays (outputs,
+inputs, matrix; permutation, values, metadata) hold at most 16 numbers each prints on one
+line. Otherwise each array starts a line of its own, indented under the op, and an array of
+more than 16 numbers prints its rows one a line between a ``[`` line and a ``]`` line (the
+permutation, one flat list, 16 slots a line). The parser reads both forms: whitespace and
+line breaks carry no meaning. Printing reads the properties as they are, so an op that
+fails verification prints too: an array whose size does not fit the maps prints flat, and
+a size that the maps do not determine prints as ``?`` (that text need not parse back; the
+generic form does). Floats print as the shortest text that reads back bit-exact.
 
 The verifiers check that the maps and the matrix are one stencil (every row the same
 coefficients at the same offsets from its output, within the halo), that the permutation
@@ -30,11 +57,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
-from xdsl.dialects.builtin import DenseArrayBase, IntAttr, f64, i8, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntAttr, IntegerType, f64, i8, i64
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute
 from xdsl.irdl import (
     IRDLOperation,
@@ -54,7 +82,7 @@ from sparse_stencil.dialects.lstencil import GridApplyOp, GridType, format_float
 from sparse_stencil.dialects.ranked_type import RankedType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
-from sparse_stencil.layout.morphing import MMA_M, TiledGemm, TileMaps, check_grid
+from sparse_stencil.layout.morphing import MMA_M, TiledGemm, check_grid
 from sparse_stencil.sparsity import SPARSITIES, Sparsity, sparsity_of
 
 _T = TypeVar("_T")
@@ -141,6 +169,10 @@ class LayoutOp(IRDLOperation, ABC):
     def _verify_sizes(self) -> None:
         """Raise :class:`VerifyException` unless the flat arrays fit the maps."""
 
+    @abstractmethod
+    def _print_body(self, printer: Printer) -> None:
+        """Prints the custom form up to the attributes, from the properties as they are."""
+
     def verify_(self) -> None:
         self._verify_maps()
         self._verify_sizes()
@@ -180,13 +212,42 @@ class LayoutOp(IRDLOperation, ABC):
         if not 1 <= self.rows <= MMA_M:
             raise VerifyException(f"a layout has 1 to {MMA_M} output rows, got {self.rows}")
 
-    @staticmethod
-    def _print_maps(printer: Printer, layout: TileMaps) -> None:
-        printer.print_string(f" tile {list(layout.tile)} halo {list(layout.halo)}")
-        printer.print_string(" outputs " + _format_rows(layout.outputs, str))
-        printer.print_string(" inputs " + _format_rows(layout.inputs, str))
+    def _print_head(self, printer: Printer, sizes: str) -> None:
+        """Prints `` <sizes> tile [...] halo [...]``: what fits on the op's first line."""
+        printer.print_string(
+            f" <{sizes}> tile {list(self.tile.get_values())} halo {list(self.halo.get_values())}"
+        )
 
-    def _print_tail(self, printer: Printer) -> None:
+    def _offset_count(self, offsets: DenseArrayBase) -> int | None:
+        """How many offsets `offsets` holds; None if its length is no multiple of the rank."""
+        return _count(len(offsets), self.rank)
+
+    def _map_arrays(self) -> list[_PrintedArray]:
+        """The scatter and gather maps as printed: one offset a row."""
+        return [self._offsets("outputs", self.outputs), self._offsets("inputs", self.inputs)]
+
+    def _offsets(self, keyword: str, offsets: DenseArrayBase[IntegerType]) -> _PrintedArray:
+        """`offsets` as printed: a table of one offset a row, or flat if they do not fill one."""
+        items = [str(v) for v in offsets.get_values()]
+        return _table(keyword, items, (self._offset_count(offsets), self.rank))
+
+    def _has_declared_kinds(self) -> bool:
+        """Whether the properties and the result are of the kinds the op declares.
+
+        The generic parser builds ops without checking them (until verification); the
+        custom form needs them, and without them an op prints the generic form's body.
+        """
+        try:
+            self.get_irdl_definition().verify(self)
+        except VerifyException:
+            return False
+        return True
+
+    def print(self, printer: Printer) -> None:
+        if not self._has_declared_kinds():
+            printer.print_op_with_default_format(self)
+            return
+        self._print_body(printer)
         printer.print_op_attributes(self.attributes)
         printer.print_string(" : ")
         printer.print_attribute(self.result.type)
@@ -197,7 +258,7 @@ class GemmOp(LayoutOp):
     """The morphed layout: a staircase coefficient matrix with its gather and scatter maps.
 
     ``<m x K>`` restates the matrix size; the maps are those of :class:`LayoutOp`, and
-    `matrix` holds A row by row.
+    `matrix` holds A row by row. Small enough to print on one line:
 
         %l = sparse_layout.gemm <2x4> tile [2] halo [1] outputs [[0], [1]]
                inputs [[-1], [0], [1], [2]]
@@ -247,12 +308,11 @@ class GemmOp(LayoutOp):
         _parse_tail(parser, op)
         return op
 
-    def print(self, printer: Printer) -> None:
-        layout = self.to_layout()
-        printer.print_string(f" <{layout.m}x{layout.k}>")
-        self._print_maps(printer, layout)
-        printer.print_string(" matrix " + _format_rows(layout.matrix, format_float))
-        self._print_tail(printer)
+    def _print_body(self, printer: Printer) -> None:
+        rows, columns = self._offset_count(self.outputs), self._offset_count(self.inputs)
+        self._print_head(printer, f"{_dim(rows)}x{_dim(columns)}")
+        matrix = [format_float(v) for v in self.matrix.get_values()]
+        _print_arrays(printer, [*self._map_arrays(), _table("matrix", matrix, (rows, columns))])
 
 
 @irdl_op_definition
@@ -264,6 +324,7 @@ class SparseGemmOp(LayoutOp):
     or is a zero ``pad`` slot; `values` holds each row's kept coefficients chunk by chunk,
     `metadata` one nibble per row and chunk naming their positions (2:4: ``i0 | i1 << 2``;
     1:2: 0x4 even, 0xE odd). K after is a multiple of the `mma.sp` K (16 for 2:4, 8 for 1:2).
+    Small enough to print on one line:
 
         %l = sparse_layout.sparse_gemm <1:2> <1x3 -> 1x8> tile [1] halo [1] outputs [[0]]
                inputs [[-1], [0], [1]] permutation [0, pad, 1, pad, 2, pad, pad, pad]
@@ -372,16 +433,24 @@ class SparseGemmOp(LayoutOp):
         _parse_tail(parser, op)
         return op
 
-    def print(self, printer: Printer) -> None:
-        layout = self.to_layout()
-        printer.print_string(f" <{layout.sparsity.name}>")
-        printer.print_string(f" <{layout.m}x{layout.k_before} -> {layout.m}x{layout.k_after}>")
-        self._print_maps(printer, layout)
-        slots = ", ".join("pad" if s < 0 else str(s) for s in layout.permutation.tolist())
-        printer.print_string(f" permutation [{slots}]")
-        printer.print_string(" values " + _format_rows(layout.values, format_float))
-        printer.print_string(" metadata " + _format_rows(layout.metadata, hex))
-        self._print_tail(printer)
+    def _print_body(self, printer: Printer) -> None:
+        kept, group = self.sparsity.kept.data, self.sparsity.group.data
+        rows, columns = self._offset_count(self.outputs), self._offset_count(self.inputs)
+        slots = len(self.permutation)
+        printer.print_string(f" <{kept}:{group}>")
+        self._print_head(printer, f"{_dim(rows)}x{_dim(columns)} -> {_dim(rows)}x{slots}")
+        chunks = _count(slots, group)
+        values = [format_float(v) for v in self.values.get_values()]
+        # i8 stores a nibble such as 0xE as a signed byte: print it unsigned.
+        metadata = [hex(v & 0xFF) for v in self.metadata.get_values()]
+        permutation = ["pad" if s < 0 else str(s) for s in self.permutation.get_values()]
+        arrays = [
+            *self._map_arrays(),
+            _flat("permutation", permutation),
+            _table("values", values, (rows, None if chunks is None else chunks * kept)),
+            _table("metadata", metadata, (rows, chunks)),
+        ]
+        _print_arrays(printer, arrays)
 
 
 @irdl_op_definition
@@ -506,7 +575,70 @@ def _parse_tail(parser: Parser, op: LayoutOp) -> None:
         parser.raise_error(f"expected result type {op.result.type}, got {layout_type}")
 
 
-def _format_rows(rows: npt.NDArray[np.generic], item: Callable[[int], str]) -> str:
-    return (
-        "[" + ", ".join("[" + ", ".join(item(v) for v in row.tolist()) + "]" for row in rows) + "]"
-    )
+_LINE_ITEMS = 16
+"""An array of at most this many numbers prints inline; a longer flat list prints this many
+a line."""
+
+_CONTINUATION = 2
+"""Indentation levels of an op's continuation lines under the op."""
+
+
+def _count(length: int, width: int) -> int | None:
+    """How many rows of `width` items `length` items fill; None if they fill no whole rows."""
+    if width < 1 or length % width:
+        return None
+    return length // width
+
+
+def _dim(size: int | None) -> str:
+    """A size in an op's header; ``?`` where the op's arrays do not determine it."""
+    return "?" if size is None else str(size)
+
+
+@dataclass(frozen=True)
+class _PrintedArray:
+    """An array property as the custom format prints it after its keyword.
+
+    `pieces` are the rows of a table (``[1.0, -2.0]``) or, for a flat list, runs of
+    `_LINE_ITEMS` items: an array of more than `_LINE_ITEMS` items prints one piece a line.
+    """
+
+    keyword: str
+    pieces: list[str]
+    items: int
+
+    @property
+    def long(self) -> bool:
+        """Whether the array prints one piece a line."""
+        return self.items > _LINE_ITEMS
+
+
+def _flat(keyword: str, items: list[str]) -> _PrintedArray:
+    """`items` as a flat list, in runs of `_LINE_ITEMS`."""
+    runs = [", ".join(items[i : i + _LINE_ITEMS]) for i in range(0, len(items), _LINE_ITEMS)]
+    return _PrintedArray(keyword, runs, len(items))
+
+
+def _table(keyword: str, items: list[str], shape: tuple[int | None, int | None]) -> _PrintedArray:
+    """`items` as a table of `shape` (rows, width), or flat where they do not fill it: an
+    op that fails verification prints what it holds."""
+    rows, width = shape
+    if rows is None or width is None or rows * width != len(items):
+        return _flat(keyword, items)
+    pieces = ["[" + ", ".join(items[r * width : (r + 1) * width]) + "]" for r in range(rows)]
+    return _PrintedArray(keyword, pieces, len(items))
+
+
+def _print_arrays(printer: Printer, arrays: Sequence[_PrintedArray]) -> None:
+    """Prints `arrays` on the op's line if none is long, else each on a line of its own,
+    a long one a piece a line between a ``[`` line and a ``]`` line."""
+    separator = "\n" if any(array.long for array in arrays) else " "
+    with printer.indented(_CONTINUATION):
+        for array in arrays:
+            printer.print_string(f"{separator}{array.keyword} [")
+            if not array.long:
+                printer.print_string(", ".join(array.pieces) + "]")
+                continue
+            with printer.indented():
+                printer.print_string("\n" + ",\n".join(array.pieces))
+            printer.print_string("\n]")

@@ -25,7 +25,8 @@ which adds its at most ``p`` kept products to the accumulator and rounds to f32.
   instructions together add at most ``sum_s (p_s + 1) 2^-23 (1 + 2^-20) M'``, written
   ``sum_s (p_s + 1) 2^-22 M'`` (a looser constant that absorbs the growth factor);
 - final rounding: ``|RN_s(acc) - RN_s(y)| <= |acc - y| + max(spacing(z), spacing(y))``, the
-  larger storage spacing at either result (as :func:`~sparse_stencil.layout.evaluate.agreement_bound`).
+  larger storage spacing at either result (as in
+  :func:`~sparse_stencil.layout.evaluate.agreement_bound`).
 
 On integer-valued grids whose products and sums are exact in f32 every term above is zero:
 the kernel equals the reference bit for bit, which the tests check exactly.
@@ -51,9 +52,7 @@ TF32 = StorageType("tfloat32", "tf32", 11, -126, float((2 - 2.0**-10) * 2.0**127
 COMPUTE_TYPES: dict[str, StorageType] = {"f16": FLOAT16, "bf16": BFLOAT16, "tf32": TF32}
 
 
-def round_coefficients(
-    stencil: Stencil, instruction: MmaInstruction
-) -> npt.NDArray[np.float64]:
+def round_coefficients(stencil: Stencil, instruction: MmaInstruction) -> npt.NDArray[np.float64]:
     """The stencil's coefficients rounded to the instruction's compute type.
 
     Raises :class:`StencilError` naming the first coefficient that overflows the type, or

@@ -35,7 +35,12 @@ import numpy.typing as npt
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.geometry import MMA_N, WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
-from sparse_stencil.kernel.tables import OFFSET_WORD, fragment_table, step_instructions, thread_table
+from sparse_stencil.kernel.tables import (
+    OFFSET_WORD,
+    fragment_table,
+    step_instructions,
+    thread_table,
+)
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import TiledGemm
 
@@ -179,7 +184,9 @@ def choose_block(
     options = [block] if block is not None else list(block_layouts(len(shape)))
     best: tuple[float, Geometry, BlockCost] | None = None
     for option in options:
-        geometry = Geometry(tuple(shape), layout.halo, layout.tile, option, instruction.element_bytes)
+        geometry = Geometry(
+            tuple(shape), layout.halo, layout.tile, option, instruction.element_bytes
+        )
         estimate = cost(instruction, geometry, k_steps, arch)
         if estimate is not None and (best is None or estimate.total < best[0]):
             best = (estimate.total, geometry, estimate)

@@ -152,5 +152,3 @@ def _slot_offsets(
     else:
         offsets[: layout.k] = gathered
     return offsets
-
-

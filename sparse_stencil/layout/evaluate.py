@@ -37,19 +37,25 @@ from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import TiledGemm, check_grid
+from sparse_stencil.layout.search import LayoutChoice
 from sparse_stencil.reference import apply_once
 from sparse_stencil.stencil import Stencil
 
 
 def evaluate(
-    layout: TiledGemm | SparseGemm,
+    layout: TiledGemm | SparseGemm | LayoutChoice,
     x: npt.ArrayLike,
     steps: int = 1,
     dtype: str | StorageType = "float16",
 ) -> npt.NDArray[np.float64]:
-    """Apply `layout` to the grid `x` `steps` times under the fixed boundary rule."""
+    """Apply `layout` to the grid `x` `steps` times under the fixed boundary rule.
+
+    A :class:`~.search.LayoutChoice` stands for its converted GEMM.
+    """
     if steps < 0:
         raise StencilError(f"steps must be >= 0, got {steps}")
+    if isinstance(layout, LayoutChoice):
+        layout = layout.sparse
     storage = storage_type(dtype)
     grid = storage.round(np.asarray(x, dtype=np.float64))
     check_grid(layout.halo, grid.shape)
@@ -137,10 +143,10 @@ def agreement_bound(
     )
     magnitude = apply_once(absolute, np.abs(storage.round(np.asarray(x, dtype=np.float64))))
     sums = 2 * (gamma * magnitude / (1 - gamma) + n * 2.0**-1075)
-    return sums + np.maximum(_spacing(got, storage), _spacing(expected, storage))
+    return sums + np.maximum(spacing(got, storage), spacing(expected, storage))
 
 
-def _spacing(values: npt.NDArray[np.float64], storage: StorageType) -> npt.NDArray[np.float64]:
+def spacing(values: npt.NDArray[np.float64], storage: StorageType) -> npt.NDArray[np.float64]:
     """Gap between each stored value's magnitude and the next larger stored number."""
     normal = np.ldexp(1.0, np.frexp(np.abs(values))[1] - storage.significand_bits)
     return np.where(values == 0, storage.quantum_floor, np.maximum(normal, storage.quantum_floor))

@@ -8,7 +8,7 @@ run time: it is folded into the gather map of B, and a padding slot gathers noth
 Two constructions are run, and the one with fewer chunks is kept; for 2:4 a local search
 then tries to save MMA K steps:
 
-- **matching** (DESIGN.md): two columns are *compatible* when no row has a non-zero in both.
+- **matching** (docs/design.md §4.2): columns are *compatible* when no row has a non-zero in both.
   A maximum-cardinality matching of the compatibility graph (networkx, Edmonds' blossom
   algorithm) pairs them; a pair has at most one non-zero per row, so two pairs make a valid
   2:4 chunk and one pair a valid 1:2 chunk. Each unmatched column takes a zero partner.
@@ -398,7 +398,7 @@ def _row_bits(masks: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int64]
 
 
 def _matching(columns: npt.NDArray[np.int64], sparsity: Sparsity) -> list[list[int]]:
-    """DESIGN.md's construction: maximum matching of compatible columns, pairs into chunks."""
+    """Maximum matching of compatible columns, pairs into chunks (docs/design.md §4.2)."""
     graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(columns.size))
     disjoint = (columns[:, None] & columns[None, :]) == 0

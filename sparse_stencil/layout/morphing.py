@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from sparse_stencil.errors import StencilError
 from sparse_stencil.stencil import MAX_RADIUS, Stencil
+from sparse_stencil.stencil import check_grid as check_stencil_grid
 
 MMA_M = 16
 """Rows of one tensor-core instruction: the most output points one tile can have."""
@@ -87,7 +88,8 @@ class TiledGemm(TileMaps):
         return ((self.matrix != 0).astype(np.int64) * weights[:, None]).sum(axis=0)
 
     def stencil(self) -> Stencil:
-        """The stencil that every row computes; raises :class:`StencilError` if they differ."""
+        """The stencil that every row computes; raises :class:`StencilError` if they differ
+        or if the matrix is all zeros (a stencil needs a non-zero coefficient)."""
         self._check_shapes()
         rows = [self._row_points(m) for m in range(self.matrix.shape[0])]
         for m, points in enumerate(rows[1:], start=1):
@@ -97,7 +99,7 @@ class TiledGemm(TileMaps):
                     f"{_describe_difference(rows[0], points)}"
                 )
         if not rows[0]:
-            return Stencil({(0,) * self.dims: 0.0})
+            raise StencilError("the matrix has no non-zero coefficient: it computes no stencil")
         return Stencil(sorted(rows[0].items()))
 
     def check(self) -> None:
@@ -196,7 +198,7 @@ def check_grid(halo: Sequence[int], shape: Sequence[int]) -> tuple[int, ...]:
     The rule of :meth:`Stencil.check_grid` for a stencil that reaches exactly the halo: a
     layout keeps the reach of crushed zero coefficients, which its matrix no longer shows.
     """
-    return Stencil({tuple(int(h) for h in halo): 0.0}).check_grid(shape)
+    return check_stencil_grid(tuple(int(h) for h in halo), shape)
 
 
 def format_tile(tile: Sequence[int]) -> str:

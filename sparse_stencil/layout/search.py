@@ -20,7 +20,8 @@ kernel (L2) choice for reuse of B, not a density one.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -65,28 +66,46 @@ class LayoutChoice:
         return sparsify(self.gemm, self.conversion)
 
 
+SearchProgress = Callable[[str, int, int], None]
+"""What :func:`choose_layout` reports as it goes: ``(stage, done, total)``.
+
+The stage is ``"morph"`` (done of total tiles morphed) or ``"convert"`` (done candidates
+converted, of at most total: the total shrinks as better conversions prune candidates).
+"""
+
+
 def choose_layout(
     stencil: Stencil,
     sparsity: Sparsity = TWO_FOUR,
     tile: Sequence[int] | None = None,
     strategy: Strategy = "best",
+    progress: SearchProgress | None = None,
 ) -> LayoutChoice:
-    """The densest tiled GEMM of `stencil` under `sparsity`, or the one of a given `tile`."""
+    """The densest tiled GEMM of `stencil` under `sparsity`, or the one of a given `tile`.
+
+    `progress`, if given, is called before the first step of each stage and after every
+    step; large stencils take seconds per step (a 3D box of radius 8 about 25 s in all).
+    """
     start = time.perf_counter()
+    report = progress or _silent
     shapes = [check_tile(tile, stencil.dims)] if tile is not None else tile_shapes(stencil.dims)
-    gemms = [morph(stencil, shape) for shape in shapes]
+    gemms = _morph_all(stencil, shapes, report)
     bounds = [sparsity.padded_k(lower_bound(g.row_masks(), sparsity)) for g in gemms]
     order = sorted(range(len(gemms)), key=lambda i: _score(bounds[i], gemms[i], i))
+    bound_scores = [_score(bounds[i], gemms[i], i) for i in order]
     best: tuple[tuple[Fraction, int, int, int], int, Conversion] | None = None
     results: dict[int, int] = {}
-    for i in order:
-        if best is not None and _score(bounds[i], gemms[i], i) > best[0]:
+    report("convert", 0, len(order))
+    for i, bound_score in zip(order, bound_scores, strict=True):
+        if best is not None and bound_score > best[0]:
             break
         conversion = convert(gemms[i].row_masks(), sparsity, strategy)
         results[i] = conversion.k_after
         key = _score(conversion.k_after, gemms[i], i)
         if best is None or key < best[0]:
             best = (key, i, conversion)
+        # The candidates converted so far and those whose bound can still beat the best.
+        report("convert", len(results), bisect_right(bound_scores, best[0], len(results)))
     assert best is not None, "tile_shapes yields at least one tile"
     _, chosen, conversion = best
     candidates = tuple(
@@ -94,6 +113,21 @@ def choose_layout(
         for i, (gemm, bound) in enumerate(zip(gemms, bounds, strict=True))
     )
     return LayoutChoice(gemms[chosen], conversion, candidates, time.perf_counter() - start)
+
+
+def _morph_all(
+    stencil: Stencil, shapes: Sequence[tuple[int, ...]], report: SearchProgress
+) -> list[TiledGemm]:
+    gemms: list[TiledGemm] = []
+    for shape in shapes:
+        report("morph", len(gemms), len(shapes))
+        gemms.append(morph(stencil, shape))
+    report("morph", len(gemms), len(shapes))
+    return gemms
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    """The progress report of a caller that asked for none."""
 
 
 def _score(k_after: int, gemm: TiledGemm, index: int) -> tuple[Fraction, int, int, int]:

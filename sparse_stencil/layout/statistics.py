@@ -1,6 +1,6 @@
 """Layout statistics per stencil: K before and after conversion, density, redundancy.
 
-**Redundancy** (DESIGN.md) is issued tensor-core MACs over useful MACs, for one time step,
+**Redundancy** (docs/design.md §6.1) is issued tensor-core MACs over useful MACs, for one time step,
 before any tiling waste at the grid's edges. One output tile of m points (m <= 16) is one
 column of B and of C; a `mma.sp` instruction multiplies the tile's A (16 rows, m used) by
 N = 8 such columns over ``mma_k`` of K, and counts ``16 * 8 * mma_k / 2`` MACs (1024 for

@@ -59,8 +59,12 @@ others (f64 in xDSL's own tests) need the pass option `dtype`, e.g.
 writes the second, `scf.yield` the second then the first), as Devito writes a time loop, is
 `steps` = the loop's trip count. The upstream band is whatever the written buffer held; L0
 keeps the input's band, so the two agree when both buffers hold the same boundary values
-(Dirichlet data), which is the reading this importer takes. Any other enclosing op is
-refused.
+(Dirichlet data), which is the reading this importer takes. A time loop that carries no
+fields, as many hand-written programs do, applies the stencil to the fields of the function's
+arguments in every iteration: if it writes the field it reads, each iteration is one step
+further and `steps` is the trip count; if it writes another field, every iteration computes
+the same output from the same input, so the loop is imported as ONE step, whatever its trip
+count (at least one). Any other enclosing op is refused.
 
 **What else.** Every function that holds an apply is converted; a function that holds two,
 or an apply that returns several results, is refused. The function is replaced as a whole:
@@ -208,7 +212,9 @@ class _BodyFolder:
     def value_of(self, user: Operation, value: SSAValue) -> _Value:
         if value in self.values:
             return self.values[value]
-        assert isinstance(value, BlockArgument)  # the body is isolated from above
+        if not isinstance(value, BlockArgument):
+            # xDSL checks no dominance: a later op of the body (or `user` itself) defines it.
+            _refuse(user, f"{user.name} uses {_name(value)} before its definition")
         constant = _constant_value(self.apply.args[value.index])
         if constant is not None:
             return constant
@@ -254,6 +260,11 @@ class _BodyFolder:
         return _Linear({offset: 1.0})
 
 
+def _name(value: SSAValue) -> str:
+    """How the program names `value`: ``%name``, or ``a value`` if the name is lost."""
+    return f"%{value.name_hint}" if value.name_hint else "a value"
+
+
 def _check_finite(op: Operation, value: Number) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         _refuse(op, f"{op.name} yields {value}; stencil coefficients must be finite")
@@ -270,16 +281,22 @@ def _constant(op: arith.ConstantOp) -> Number:
     _refuse(op, f"arith.constant of {attr.type} is not supported; use scalar constants")
 
 
-def _constant_value(value: SSAValue) -> Number | None:
-    """The value of `value` if it is computed from `arith.constant`s alone, else None."""
+def _constant_value(value: SSAValue, users: frozenset[Operation] = frozenset()) -> Number | None:
+    """The value of `value` if it is computed from `arith.constant`s alone, else None.
+
+    `users` are the ops whose operands are being computed: meeting one again means a value
+    that depends on itself, which xDSL's parser builds from a use before the definition.
+    """
     op = value.owner
     if isinstance(op, arith.ConstantOp):
         return _constant(op)
     if not isinstance(op, Operation) or not _folds(op):
         return None
+    if op in users:
+        _refuse(op, f"{op.name} uses {_name(value)} before its definition")
     operands: list[_Value] = []
     for operand in op.operands:
-        constant = _constant_value(operand)
+        constant = _constant_value(operand, users | {op})
         if constant is None:
             return None
         operands.append(constant)
@@ -515,8 +532,12 @@ def _check_single_store(function: func.FuncOp, writer: Operation) -> None:
 
 def _root(field: SSAValue) -> SSAValue:
     """The value a field comes from, through `stencil.cast` and `stencil.external_load`."""
-    while isinstance(field.owner, stencil.CastOp | stencil.ExternalLoadOp):
-        field = field.owner.operands[0]
+    seen: set[Operation] = set()
+    while isinstance(op := field.owner, stencil.CastOp | stencil.ExternalLoadOp):
+        if op in seen:  # a cast of its own result, which xDSL's parser lets through
+            _refuse(op, f"{op.name} uses {_name(field)} before its definition")
+        seen.add(op)
+        field = op.operands[0]
     return field
 
 
@@ -573,10 +594,12 @@ def _box(lower: Sequence[int], upper: Sequence[int]) -> str:
 def _steps(apply: stencil.ApplyOp, function: func.FuncOp, read: SSAValue, written: SSAValue) -> int:
     parent = apply.parent_op()
     if parent is function:
-        if not all(root in function.args for root in (read, written)):
-            _refuse(apply, f"the stencil's fields must be arguments of @{function.sym_name.data}")
+        _check_arguments(apply, function, read, written)
         return 1
     if isinstance(parent, scf.ForOp) and parent.parent_op() is function:
+        if not parent.body.block.args[1:]:
+            _check_arguments(apply, function, read, written)
+            return _uncarried_loop_steps(parent, read, written)
         return _time_loop_steps(parent, read, written)
     assert parent is not None  # the apply is inside `function`
     _refuse(
@@ -586,11 +609,32 @@ def _steps(apply: stencil.ApplyOp, function: func.FuncOp, read: SSAValue, writte
     )
 
 
+def _check_arguments(
+    apply: stencil.ApplyOp, function: func.FuncOp, read: SSAValue, written: SSAValue
+) -> None:
+    """Refuse fields that do not come from `function`'s arguments: L0 has no other grids."""
+    if not all(root in function.args for root in (read, written)):
+        _refuse(apply, f"the stencil's fields must be arguments of @{function.sym_name.data}")
+
+
+def _uncarried_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
+    """The steps of a time loop that carries no fields, reading and writing the same ones.
+
+    Writing the field it reads, each iteration is one step further; writing another, each
+    recomputes the same output from the same input, which is one step.
+    """
+    trips = _trip_count(loop)
+    return trips if read is written else 1
+
+
 def _time_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
     """The trip count of a time loop that swaps the field it reads and the one it writes."""
     carried: list[SSAValue] = list(loop.body.block.args[1:])
     if len(carried) != 2:
-        _refuse(loop, f"a time loop must carry exactly two fields, this one carries {len(carried)}")
+        _refuse(
+            loop,
+            f"a time loop must carry no fields or two, this one carries {len(carried)}",
+        )
     if read not in carried or written not in carried or read is written:
         _refuse(loop, "a time loop must read one carried field and write the other")
     terminator = loop.body.block.last_op
@@ -601,6 +645,11 @@ def _time_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
             terminator,
             "a time loop must swap its fields: yield the written one in place of the read one",
         )
+    return _trip_count(loop)
+
+
+def _trip_count(loop: scf.ForOp) -> int:
+    """How many times `loop` runs; refused unless that is a known positive number."""
     bounds = [_constant_value(v) for v in (loop.lb, loop.ub, loop.step)]
     lower, upper, step = (b if isinstance(b, int) else None for b in bounds)
     if lower is None or upper is None or step is None:

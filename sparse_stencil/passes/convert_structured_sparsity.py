@@ -8,7 +8,7 @@ values and metadata nibbles. The rule comes from the element type of the grids t
 is applied to (a layout applied to grids of both kinds is converted once per rule); `dtype`
 states it for a layout applied to no grid and must agree otherwise.
 
-The grouping (:mod:`sparse_stencil.layout.matching`) is the best of DESIGN.md's maximum
+The grouping (:mod:`sparse_stencil.layout.matching`) is the best of a maximum
 matching of compatible columns (networkx), a bit-mask packing that also fills a chunk with
 columns that pairs cannot hold, and a local search that saves K steps where both miss the
 lower bound; ``strategy=matching`` or ``strategy=packing`` forces one construction. Each op
@@ -37,8 +37,9 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from sparse_stencil.dialects import sparse_layout
+from sparse_stencil.dialects.lstencil import GridApplyOp
 from sparse_stencil.dtypes import StorageType
-from sparse_stencil.layout.matching import STRATEGIES, Strategy, convert, sparsify
+from sparse_stencil.layout.matching import STRATEGIES, SparseGemm, Strategy, convert, sparsify
 from sparse_stencil.passes.layout_applies import (
     LayoutPassError,
     applies_by_rule,
@@ -47,8 +48,30 @@ from sparse_stencil.passes.layout_applies import (
 
 
 @dataclass(frozen=True)
+class _Conversion:
+    """What the pass puts in place of one `sparse_layout.gemm`: a sparse layout per n:m rule."""
+
+    gemm_op: sparse_layout.GemmOp
+    layouts: list[tuple[SparseGemm, int, list[GridApplyOp]]]
+    """Each sparse layout with its lower bound on K after and the applies that take it."""
+
+    def rewrite(self) -> None:
+        for layout, lower_bound, applies in self.layouts:
+            sparse = sparse_layout.SparseGemmOp.from_layout(layout)
+            sparse.attributes["lower_bound"] = IntegerAttr(lower_bound, i64)
+            Rewriter.insert_op(sparse, InsertPoint.before(self.gemm_op))
+            for user in applies:
+                user.operands[0] = sparse.result
+        Rewriter.erase_op(self.gemm_op)
+
+
+@dataclass(frozen=True)
 class ConvertStructuredSparsityPass(ModulePass):
-    """Replaces each `sparse_layout.gemm` by its n:m compressed `sparse_layout.sparse_gemm`."""
+    """Replaces each `sparse_layout.gemm` by its n:m compressed `sparse_layout.sparse_gemm`.
+
+    Every conversion is computed before the first rewrite, so a refusal leaves the module as
+    it was.
+    """
 
     name = "convert-structured-sparsity"
 
@@ -64,18 +87,17 @@ class ConvertStructuredSparsityPass(ModulePass):
                 f"{', '.join(STRATEGIES)}"
             )
         stated = option_storage(self.name, self.dtype)
-        for gemm_op in [o for o in op.walk() if isinstance(o, sparse_layout.GemmOp)]:
-            self._convert(gemm_op, stated)
+        gemm_ops = [o for o in op.walk() if isinstance(o, sparse_layout.GemmOp)]
+        conversions = [self._conversion(gemm_op, stated) for gemm_op in gemm_ops]
+        for conversion in conversions:
+            conversion.rewrite()
 
-    def _convert(self, gemm_op: sparse_layout.GemmOp, stated: StorageType | None) -> None:
+    def _conversion(self, gemm_op: sparse_layout.GemmOp, stated: StorageType | None) -> _Conversion:
         groups = applies_by_rule(gemm_op, sparse_layout.ApplyOp, stated)
         gemm = gemm_op.to_layout()
         masks = gemm.row_masks()
+        layouts: list[tuple[SparseGemm, int, list[GridApplyOp]]] = []
         for sparsity, applies in groups.items():
             conversion = convert(masks, sparsity, cast(Strategy, self.strategy))
-            sparse = sparse_layout.SparseGemmOp.from_layout(sparsify(gemm, conversion))
-            sparse.attributes["lower_bound"] = IntegerAttr(conversion.padded_bound, i64)
-            Rewriter.insert_op(sparse, InsertPoint.before(gemm_op))
-            for user in applies:
-                user.operands[0] = sparse.result
-        Rewriter.erase_op(gemm_op)
+            layouts.append((sparsify(gemm, conversion), conversion.padded_bound, applies))
+        return _Conversion(gemm_op, layouts)

@@ -38,6 +38,7 @@ from sparse_stencil.kernel.tables import fragment_table, thread_table
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.passes.layout_applies import refuse
 
+
 def kernel_op(name: str, grid: GridType, choice: KernelChoice) -> mma.KernelOp:
     """The L2 kernel of a chosen layout: its phases with their tables."""
     geometry = choice.geometry
@@ -57,9 +58,7 @@ def kernel_op(name: str, grid: GridType, choice: KernelChoice) -> mma.KernelOp:
 def check_arch(arch: str) -> str:
     """`arch` if it is a supported target."""
     if arch not in ARCHITECTURES:
-        raise StencilError(
-            f"unsupported arch '{arch}': expected one of {', '.join(ARCHITECTURES)}"
-        )
+        raise StencilError(f"unsupported arch '{arch}': expected one of {', '.join(ARCHITECTURES)}")
     return arch
 
 
@@ -75,9 +74,7 @@ def block_option(values: tuple[int, ...] | None) -> BlockLayout | None:
     return BlockLayout(values[0], values[1], tuple(values[2:]))
 
 
-def choose_for(
-    apply: sparse_layout.ApplyOp, arch: str, block: BlockLayout | None
-) -> KernelChoice:
+def choose_for(apply: sparse_layout.ApplyOp, arch: str, block: BlockLayout | None) -> KernelChoice:
     """The kernel layout of one apply; raises :class:`StencilError` when there is none."""
     definition = apply.layout.owner
     assert isinstance(definition, sparse_layout.LayoutOp)
@@ -127,9 +124,7 @@ class LowerLayoutToMmaPass(ModulePass):
 
 def fresh_kernel_name(module: builtin.ModuleOp) -> str:
     """``kernel_N`` with the first N that no kernel of `module` is named with yet."""
-    taken = {
-        o.sym_name.data for o in module.body.ops if isinstance(o, mma.KernelOp | ptx.EntryOp)
-    }
+    taken = {o.sym_name.data for o in module.body.ops if isinstance(o, mma.KernelOp | ptx.EntryOp)}
     index = 0
     while f"kernel_{index}" in taken:
         index += 1

@@ -97,9 +97,7 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
     geometry = kernel.geometry
     product = kernel.phase(mma.TileProductOp)
     store = kernel.phase(mma.StoreOp)
-    fragments = ptx.GlobalOp(
-        f"{name}_fragments", "global", "b32", product.fragments.get_values()
-    )
+    fragments = ptx.GlobalOp(f"{name}_fragments", "global", "b32", product.fragments.get_values())
     threads = ptx.GlobalOp(
         f"{name}_threads", "global", "b32", _thread_words(geometry, product, store)
     )
@@ -118,9 +116,7 @@ def thread_row_words(geometry: Geometry) -> int:
     return 4 + 4 * (1 + geometry.dims)
 
 
-def _thread_words(
-    geometry: Geometry, product: mma.TileProductOp, store: mma.StoreOp
-) -> list[int]:
+def _thread_words(geometry: Geometry, product: mma.TileProductOp, store: mma.StoreOp) -> list[int]:
     threads = geometry.block.threads
     bases = np.array(product.tile_bases.get_values(), dtype=np.int64).reshape(threads, 1)
     points = np.array(store.points.get_values(), dtype=np.int64).reshape(threads, -1)
@@ -146,9 +142,7 @@ def _prologue(builder: _Builder, kernel: mma.KernelOp, name: str) -> _KernelCont
     strides = geometry.global_strides
     box_start = emit(ptx.MulOp("s32", block_ids[0], geometry.extent[0] * strides[0], mode="lo"))
     for a in range(1, dims):
-        box_start = emit(
-            ptx.MadOp("s32", block_ids[a], geometry.extent[a] * strides[a], box_start)
-        )
+        box_start = emit(ptx.MadOp("s32", block_ids[a], geometry.extent[a] * strides[a], box_start))
     shared = emit(ptx.AddressOfOp(f"{name}_box", "u32"))
     table = emit(ptx.AddressOfOp(f"{name}_threads", "u64"))
     row_bytes = 4 * thread_row_words(geometry)
@@ -203,9 +197,7 @@ def _stage(builder: _Builder, context: _KernelContext) -> None:
         global_offset = emit(ptx.MadOp("s32", context.warp, gstrides[-2], columns))
         shared_offset = emit(ptx.MadOp("s32", context.warp, sstrides[-2], columns))
     start = emit(ptx.AddOp("s32", context.box_start, global_offset))
-    source = emit(
-        ptx.AddOp("s64", context.x, emit(ptx.MulOp("s32", start, size, mode="wide")))
-    )
+    source = emit(ptx.AddOp("s64", context.x, emit(ptx.MulOp("s32", start, size, mode="wide"))))
     target = emit(
         ptx.AddOp("u32", context.shared, emit(ptx.MulOp("u32", shared_offset, size, mode="lo")))
     )
@@ -219,9 +211,7 @@ def _stage(builder: _Builder, context: _KernelContext) -> None:
     ]
     outer = range(box[0]) if dims == 3 else [0]
     for plane in outer:
-        plane_guard = (
-            emit(ptx.SetpOp("gt", "s32", in_grid[0], plane)) if dims == 3 else None
-        )
+        plane_guard = emit(ptx.SetpOp("gt", "s32", in_grid[0], plane)) if dims == 3 else None
         for row, row_in_grid, row_in_box in rows:
             row_guard = builder.both(plane_guard, row_in_grid)
             for column, column_in_grid, column_in_box in column_guards:
@@ -298,7 +288,9 @@ def _tile_product(
     zero = emit(ptx.MovOp("f32", 0))
     groups = geometry.block.groups
     accumulators: list[tuple[SSAValue, ...]] = [(zero,) * 4 for _ in range(groups)]
-    group_bytes = geometry.group_shift * geometry.shared_strides[0] * context.instruction.element_bytes
+    group_bytes = (
+        geometry.group_shift * geometry.shared_strides[0] * context.instruction.element_bytes
+    )
     for index, step in enumerate(steps):
         entry = index * WARP * FRAGMENT_WORDS * 4
         a = _load_words(builder, fragments, entry, len(step.a_registers(0, 0)))
@@ -315,9 +307,7 @@ def _tile_product(
     return accumulators
 
 
-def _load_words(
-    builder: _Builder, address: SSAValue, offset: int, count: int
-) -> list[SSAValue]:
+def _load_words(builder: _Builder, address: SSAValue, offset: int, count: int) -> list[SSAValue]:
     """`count` consecutive table words at `address + offset`, in vector loads of up to 4."""
     words: list[SSAValue] = []
     while len(words) < count:

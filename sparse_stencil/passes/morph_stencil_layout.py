@@ -30,15 +30,40 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from sparse_stencil.dialects import lstencil, sparse_layout
+from sparse_stencil.dialects.lstencil import GridApplyOp
 from sparse_stencil.dtypes import StorageType
 from sparse_stencil.errors import StencilError
+from sparse_stencil.layout.morphing import TiledGemm
 from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.passes.layout_applies import applies_by_rule, option_storage, refuse
 
 
 @dataclass(frozen=True)
+class _Morphing:
+    """What the pass puts in place of one `lstencil.stencil`: a layout per n:m rule."""
+
+    stencil_op: lstencil.StencilOp
+    layouts: list[tuple[TiledGemm, list[GridApplyOp]]]
+    """Each layout with the applies that take it."""
+
+    def rewrite(self) -> None:
+        for layout, applies in self.layouts:
+            gemm = sparse_layout.GemmOp.from_layout(layout)
+            Rewriter.insert_op(gemm, InsertPoint.before(self.stencil_op))
+            for user in applies:
+                Rewriter.replace_op(
+                    user, sparse_layout.ApplyOp(gemm.result, user.input, user.steps.data)
+                )
+        Rewriter.erase_op(self.stencil_op)
+
+
+@dataclass(frozen=True)
 class MorphStencilLayoutPass(ModulePass):
-    """Replaces each `lstencil.stencil` and its applies by `sparse_layout.gemm` layouts."""
+    """Replaces each `lstencil.stencil` and its applies by `sparse_layout.gemm` layouts.
+
+    Every layout is computed before the first rewrite, so a refusal leaves the module as it
+    was.
+    """
 
     name = "morph-stencil-layout"
 
@@ -49,21 +74,19 @@ class MorphStencilLayoutPass(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         stated = option_storage(self.name, self.dtype)
-        for stencil_op in [o for o in op.walk() if isinstance(o, lstencil.StencilOp)]:
-            self._morph(stencil_op, stated)
+        stencil_ops = [o for o in op.walk() if isinstance(o, lstencil.StencilOp)]
+        morphings = [self._morphing(stencil_op, stated) for stencil_op in stencil_ops]
+        for morphing in morphings:
+            morphing.rewrite()
 
-    def _morph(self, stencil_op: lstencil.StencilOp, stated: StorageType | None) -> None:
+    def _morphing(self, stencil_op: lstencil.StencilOp, stated: StorageType | None) -> _Morphing:
         groups = applies_by_rule(stencil_op, lstencil.ApplyOp, stated)
         stencil = stencil_op.to_stencil()
+        layouts: list[tuple[TiledGemm, list[GridApplyOp]]] = []
         for sparsity, applies in groups.items():
             try:
                 choice = choose_layout(stencil, sparsity, self.tile)
             except StencilError as error:
                 refuse(stencil_op, str(error))
-            gemm = sparse_layout.GemmOp.from_layout(choice.gemm)
-            Rewriter.insert_op(gemm, InsertPoint.before(stencil_op))
-            for user in applies:
-                Rewriter.replace_op(
-                    user, sparse_layout.ApplyOp(gemm.result, user.input, user.steps.data)
-                )
-        Rewriter.erase_op(stencil_op)
+            layouts.append((choice.gemm, applies))
+        return _Morphing(stencil_op, layouts)

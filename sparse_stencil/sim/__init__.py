@@ -8,7 +8,7 @@ tensor-core kernels commonly use (see :mod:`~sparse_stencil.sim.ptx_parser` and
 :mod:`~sparse_stencil.sim.instructions`), vectorised over the threads of a batch of blocks
 (:mod:`~sparse_stencil.sim.machine`), with bounds- and alignment-checked memory
 (:mod:`~sparse_stencil.sim.memory`) and the ``ldmatrix``/``mma.sp`` semantics of
-``shared/reference/ptx-sparse-mma.md`` (:mod:`~sparse_stencil.sim.tensor_core`, whose
+``docs/ptx-sparse-mma.md`` (:mod:`~sparse_stencil.sim.tensor_core`, whose
 docstring states the numerics model).
 """
 

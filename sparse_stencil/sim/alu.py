@@ -4,8 +4,10 @@ Floating point: f32 ``.rn`` add/sub/mul/div/sqrt use numpy's IEEE float32; every
 operation (fma, f16/bf16 arithmetic, directed rounding, cvt) is computed exactly and rounded
 once (:mod:`sparse_stencil.sim.numerics`); ``fma.rn.f64`` is exact too. ``.approx`` and
 ``.full`` variants of div, rcp and sqrt return the correctly rounded result (the hardware's
-approximations are within 2 ulp of it). NaN results are the canonical NaN. ``.ftz`` flushes
-subnormal inputs and results.
+approximations are within 2 ulp of it), except where the ISA documents another result:
+``div.approx.f32`` computes a * (1/b), and for 2**126 < |b| < 2**128 the reciprocal is zero,
+so it returns a zero with the sign of a*b (NaN for an infinite or NaN a). NaN results are
+the canonical NaN. ``.ftz`` flushes subnormal inputs and results.
 """
 
 from __future__ import annotations
@@ -395,6 +397,8 @@ def _decode_f32_divide_sqrt(
     ):
         raise ctx.error(ins, f"{op}.f32 needs .rn, .approx or .full")
     function = {"div": np.divide, "rcp": np.reciprocal, "sqrt": np.sqrt}[op]
+    if op == "div" and "approx" in mods.flags:
+        function = _approx_divide
     fmt = _element_format(type_name)
     lanes = _lanes(sources, type_name, mods)
 
@@ -407,6 +411,13 @@ def _decode_f32_divide_sqrt(
         )
 
     return normal_op(ins, run)
+
+
+def _approx_divide(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> Any:
+    """``div.approx.f32``: a * (1/b), whose reciprocal of 2**126 < |b| < 2**128 is a zero
+    (PTX ISA, div; CUDA's __fdividef documents the same); elsewhere the correctly rounded a/b."""
+    huge = np.isfinite(b) & (np.abs(b) > np.float32(2.0**126))
+    return np.where(huge, a * np.copysign(np.float32(0.0), b), np.divide(a, b))
 
 
 def _decode_rounded(

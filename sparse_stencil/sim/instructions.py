@@ -35,6 +35,7 @@ from sparse_stencil.sim.operands import (
     modifiers,
     normal_op,
 )
+from sparse_stencil.sim.profile import instruction_class
 from sparse_stencil.sim.ptx_parser import Imm, Instruction, Not, Sym
 from sparse_stencil.sim.warp_ops import (
     decode_ldmatrix,
@@ -127,6 +128,7 @@ def decode(ctx: DecodeContext, ins: Instruction) -> Op:
         )
     else:
         op = _DECODERS[ins.opcode](ctx, ins)
+    op.profile_class = instruction_class(ins)
     if ins.guard is not None:
         register = ins.guard.operand if isinstance(ins.guard, Not) else ins.guard
         if ctx.types[register.name] != "pred":

@@ -21,7 +21,12 @@ not modelled: min-PC scheduling never lets the later one run, and the launch sto
 `max_steps` naming the line where it was still running.
 
 Blocks of one batch run in lockstep and batches run one after the other: a valid schedule
-for a CUDA grid, whose blocks may not synchronise with each other.
+for a CUDA grid, whose blocks may not synchronise with each other. A launch may run only some
+blocks of its grid (``blocks=``), e.g. to profile one interior block; the others are skipped
+and ``%nctaid`` still gives the whole grid.
+
+Every launch returns :class:`RunStats`, with the instruction profile of
+:mod:`sparse_stencil.sim.profile`.
 """
 
 from __future__ import annotations
@@ -53,9 +58,11 @@ from sparse_stencil.sim.memory import (
     byte_view,
 )
 from sparse_stencil.sim.operands import FLOAT_TYPES, DecodeContext, Op, OpKind, container_of
+from sparse_stencil.sim.profile import CLASSES, TRAFFIC
 from sparse_stencil.sim.ptx_parser import TYPE_BITS, Kernel, Module, Param, Variable, parse_ptx
 
 Dims = tuple[int, int, int]
+IndexArray = npt.NDArray[np.intp]
 MAX_THREADS_PER_BLOCK = 1024
 MAX_STEPS = 2_000_000
 """Default limit on scheduling steps per batch, so that a runaway loop ends in an error."""
@@ -65,30 +72,46 @@ _HOST_FLOATS = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
 """Float types a host value (an initializer, a scalar argument) can be given in."""
 
 
+def _empty_profile() -> dict[str, int]:
+    return dict.fromkeys((*CLASSES, *TRAFFIC), 0)
+
+
 @dataclass
 class RunStats:
     """What one launch executed."""
 
     blocks: int
+    """Blocks executed (the whole grid, or those given as ``blocks=``)."""
     threads_per_block: int
     steps: int = 0
     """Instructions issued by the scheduler, summed over batches (one issue runs all threads
     of the batch that are at that instruction)."""
     counters: dict[str, int] = field(default_factory=dict)
     """Warp-level executions of warp-collective instructions, e.g. ``{"mma.sp": 32}``."""
+    profile: dict[str, int] = field(default_factory=_empty_profile)
+    """Warp instructions per class and memory traffic, every key of
+    :mod:`sparse_stencil.sim.profile` present (zero when nothing counted)."""
 
 
 class Threads:
-    """Geometry of one batch: the special registers of every thread, and their names."""
+    """Geometry of one batch: the special registers of every thread, and their names; the
+    warp and lane of every thread."""
 
-    def __init__(self, grid: Dims, block: Dims, first_block: int, blocks: int) -> None:
+    def __init__(self, grid: Dims, block: Dims, linear_blocks: npt.NDArray[np.int64]) -> None:
         per_block = math.prod(block)
+        blocks = linear_blocks.size
         local = np.tile(np.arange(per_block, dtype=np.int64), blocks)
         slot = np.repeat(np.arange(blocks, dtype=np.int64), per_block)
-        linear_block = first_block + slot
+        linear_block = linear_blocks[slot]
         self.count = per_block * blocks
         self.per_block = per_block
         self.block_of_thread = slot.astype(np.intp)
+        warps_per_block = -(-per_block // 32)
+        self.warps = warps_per_block * blocks
+        self.warp_of_thread: IndexArray = (slot * warps_per_block + local // 32).astype(np.intp)
+        self.lane_of_thread: IndexArray = (local % 32).astype(np.intp)
+        self.warp_starts: IndexArray = np.flatnonzero(self.lane_of_thread == 0)
+        """Index of each warp's first thread (warps are contiguous runs of threads)."""
         self.tid = _unravel(local, block)
         self.ctaid = _unravel(linear_block, grid)
         special: dict[str, npt.NDArray[np.uint32]] = {}
@@ -125,6 +148,8 @@ class State:
     regs: list[np.ndarray]
     threads: Threads
     memory: Memory
+    profile: dict[str, int]
+    """The launch's :attr:`RunStats.profile`, where memory instructions add their traffic."""
 
     @property
     def count(self) -> int:
@@ -225,6 +250,7 @@ class Program:
         shared_bytes: int = 0,
         max_steps: int = MAX_STEPS,
         batch_threads: int = BATCH_THREADS,
+        blocks: Sequence[Sequence[int]] | None = None,
     ) -> RunStats:
         """Run `kernel`; see :func:`run_ptx`."""
         image = self.image(kernel)
@@ -245,13 +271,12 @@ class Program:
             if image.dynamic_shared_offset is not None
             else image.static_shared
         )
-        total_blocks = math.prod(grid3)
-        stats = RunStats(total_blocks, per_block)
+        selected = _selected_blocks(blocks, grid3)
+        stats = RunStats(selected.size, per_block)
         per_batch = max(1, batch_threads // per_block)
         with np.errstate(all="ignore"):
-            for first in range(0, total_blocks, per_batch):
-                blocks = min(per_batch, total_blocks - first)
-                threads = Threads(grid3, block3, first, blocks)
+            for first in range(0, selected.size, per_batch):
+                threads = Threads(grid3, block3, selected[first : first + per_batch])
                 memory = Memory(
                     global_space,
                     self.const_space,
@@ -263,7 +288,8 @@ class Program:
                     np.zeros(threads.count, dtype=container_of(t))
                     for t in image.kernel.registers.values()
                 ]
-                _execute(image.ops, State(regs, threads, memory), max_steps, stats)
+                state = State(regs, threads, memory, stats.profile)
+                _execute(image.ops, state, max_steps, stats)
         return stats
 
     def _global_space(self) -> FlatSpace:
@@ -392,6 +418,28 @@ def _dims(value: int | Sequence[int], what: str) -> Dims:
     return (padded[0], padded[1], padded[2])
 
 
+def _selected_blocks(blocks: Sequence[Sequence[int]] | None, grid: Dims) -> npt.NDArray[np.int64]:
+    """Linear indices (x fastest) of the blocks to run, ascending: all of `grid`, or the
+    distinct (bx, by, bz) of `blocks`, each checked to lie in the grid."""
+    if blocks is None:
+        return np.arange(math.prod(grid), dtype=np.int64)
+    if not isinstance(blocks, list | tuple) or not blocks:
+        raise PtxLaunchError(f"blocks must be a non-empty list of (bx, by, bz), got {blocks!r}")
+    linear: set[int] = set()
+    for index in blocks:
+        if (
+            not isinstance(index, tuple | list)
+            or len(index) != 3
+            or not all(_is_int(i) and 0 <= i < size for i, size in zip(index, grid, strict=True))
+        ):
+            raise PtxLaunchError(f"block index {index!r} is not an (x, y, z) inside grid {grid}")
+        x, y, z = (int(i) for i in index)
+        linear.add(x + grid[0] * (y + grid[1] * z))
+    if len(linear) != len(blocks):
+        raise PtxLaunchError("blocks names a block twice (each block runs at most once)")
+    return np.array(sorted(linear), dtype=np.int64)
+
+
 def _is_int(value: object) -> TypeGuard[int | np.integer[Any]]:
     # guards, as isinstance leaves the type arguments of numpy's generic classes unknown
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
@@ -413,6 +461,18 @@ def _guarded(op: Op, st: State, mask: npt.NDArray[np.bool_] | None) -> Any:
     if op.negate:
         predicate = ~predicate
     return predicate if mask is None else predicate & mask
+
+
+def _count_warps(op: Op, st: State, mask: npt.NDArray[np.bool_] | None) -> None:
+    """Profile one issue of `op` to the threads in `mask` (None: all): once per warp that
+    has a thread there, whatever the guard says."""
+    if op.profile_class is None:
+        return
+    if mask is None:
+        warps = st.threads.warps
+    else:
+        warps = int(np.count_nonzero(np.logical_or.reduceat(mask, st.threads.warp_starts)))
+    st.profile[op.profile_class] += warps
 
 
 def _fail(op: Op, message: str) -> PtxExecutionError:
@@ -497,6 +557,7 @@ def _execute(ops: list[Op], st: State, max_steps: int, stats: RunStats) -> None:
         if pcs is None:
             op = ops[pc]
             mask = None if all_alive else alive
+            _count_warps(op, st, mask)
             active = _guarded(op, st, mask)
             if op.kind is OpKind.NORMAL:
                 if active is None or active.any():
@@ -533,6 +594,7 @@ def _execute(ops: list[Op], st: State, max_steps: int, stats: RunStats) -> None:
             now = int(np.where(runnable, pcs, end).min())
             mask = runnable & (pcs == now)
             op = ops[now]
+            _count_warps(op, st, mask)
             active = _guarded(op, st, mask)
             if op.kind is OpKind.NORMAL:
                 if active.any():
@@ -585,6 +647,7 @@ def run_ptx(
     shared_bytes: int = 0,
     max_steps: int = MAX_STEPS,
     batch_threads: int = BATCH_THREADS,
+    blocks: Sequence[Sequence[int]] | None = None,
 ) -> RunStats:
     """Run the ``.entry`` `kernel` of the PTX text `ptx` on the CPU.
 
@@ -593,6 +656,8 @@ def run_ptx(
     parameter; the array is global memory and is updated in place, so it must be C-contiguous,
     and read-only arrays fault on a store), a Python number for each scalar, bytes for a
     ``.b8`` array parameter. `shared_bytes` sizes the kernel's ``.extern .shared`` array.
+    `blocks`, if given, lists the (bx, by, bz) of the only blocks to run (each once); the
+    others are skipped, while ``%nctaid`` still reports `grid`.
     Returns :class:`RunStats`. Raises :class:`~sparse_stencil.sim.errors.PtxParseError` for
     text outside the supported subset, :class:`~sparse_stencil.sim.errors.PtxLaunchError` for
     a launch that does not fit the kernel, and
@@ -610,4 +675,5 @@ def run_ptx(
         shared_bytes=shared_bytes,
         max_steps=max_steps,
         batch_threads=batch_threads,
+        blocks=blocks,
     )

@@ -266,6 +266,14 @@ class Memory:
             _scatter(data, offsets, chunk)
 
     @staticmethod
+    def split(space: str, addresses: U64Array) -> list[tuple[str, npt.NDArray[np.bool_], U64Array]]:
+        """(space, which accesses, addresses in that space) for each space that accesses in
+        `space` reach: `space` itself, or those a generic access falls in."""
+        if space != "generic":
+            return [(space, np.ones(addresses.shape, dtype=bool), addresses)]
+        return Memory._split_generic(addresses)
+
+    @staticmethod
     def _split_generic(
         addresses: U64Array,
     ) -> list[tuple[str, npt.NDArray[np.bool_], U64Array]]:

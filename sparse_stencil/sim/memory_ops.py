@@ -2,7 +2,8 @@
 
 Addresses are ``[base+offset]`` with a register, a symbol (a variable or a kernel parameter)
 or nothing as base; accesses go through :class:`~sparse_stencil.sim.memory.Memory`, which
-checks them for the active threads only.
+checks them for the active threads only. Each access adds its global bytes and shared-memory
+bank conflicts to the launch's profile (:mod:`sparse_stencil.sim.profile`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sparse_stencil.sim.operands import (
     vector_items,
     writer,
 )
+from sparse_stencil.sim.profile import bank_conflicts
 from sparse_stencil.sim.ptx_parser import TYPE_BITS, Addr, Instruction, Operand, Sym, type_bytes
 
 if TYPE_CHECKING:
@@ -89,6 +91,33 @@ def address_reader(
     return lambda st: np.asarray(read(st)).astype(np.uint64) + offset
 
 
+def record_traffic(
+    st: State,
+    space: str,
+    addresses: npt.NDArray[np.uint64],
+    warp: npt.NDArray[np.intp],
+    lane: npt.NDArray[np.intp],
+    size: int,
+    store: bool,
+) -> None:
+    """Profile one instruction's accesses of `size` bytes at `addresses` in `space`, made by
+    lanes `lane` of warps `warp` (every warp of the batch that executed it): the bytes that
+    reach global memory, and the bank conflicts of those that reach shared memory."""
+    for target, selected, local in Memory.split(space, addresses):
+        if target == "global":
+            key = "global.store_bytes" if store else "global.load_bytes"
+            st.profile[key] += int(np.count_nonzero(selected)) * size
+        elif target == "shared":
+            st.profile["bank_conflicts"] += bank_conflicts(
+                local, warp[selected], lane[selected], size
+            )
+
+
+def _record(st: State, space: str, addresses: Any, threads: Any, size: int, store: bool) -> None:
+    warp, lane = st.threads.warp_of_thread[threads], st.threads.lane_of_thread[threads]
+    record_traffic(st, space, addresses, warp, lane, size, store)
+
+
 def _active_threads(st: State, mask: Mask) -> npt.NDArray[np.intp]:
     return np.arange(st.count) if mask is None else np.flatnonzero(mask)
 
@@ -118,7 +147,9 @@ def decode_load_store(ctx: DecodeContext, ins: Instruction) -> Op:
             threads = _active_threads(st, mask)
             columns = [read(st).view(unsigned)[threads] for read in readers]
             data = np.stack(columns, axis=1).view(np.uint8).reshape(threads.size, size)
-            st.memory.store(space, address(st)[threads], data, threads)
+            addresses = address(st)[threads]
+            st.memory.store(space, addresses, data, threads)
+            _record(st, space, addresses, threads, size, True)
 
         return normal_op(ins, run_store)
     writers = [writer(ctx, ins, item, type_name) for item in items]
@@ -126,7 +157,9 @@ def decode_load_store(ctx: DecodeContext, ins: Instruction) -> Op:
 
     def run_load(st: State, mask: Mask) -> None:
         threads = _active_threads(st, mask)
-        data = st.memory.load(space, address(st)[threads], size, threads)
+        addresses = address(st)[threads]
+        data = st.memory.load(space, addresses, size, threads)
+        _record(st, space, addresses, threads, size, False)
         values = data.reshape(threads.size, len(items), element_bytes).view(unsigned)
         for index, write in enumerate(writers):
             full = np.zeros(st.count, dtype=unsigned)

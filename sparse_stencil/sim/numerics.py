@@ -210,8 +210,10 @@ CANONICAL_NAN_BITS = {"f16": 0x7FFF, "bf16": 0x7FFF, "f32": 0x7FFFFFFF, "tf32": 
 
 
 def f16_bits(values: F64Array) -> npt.NDArray[np.uint16]:
-    """f16 bit patterns of values already representable in f16 (NaN -> canonical NaN)."""
-    bits = values.astype(np.float16).view(np.uint16)
+    """f16 bit patterns of `values` rounded to nearest-even f16 (exact when they are already
+    representable; beyond the range: inf), NaN -> canonical NaN."""
+    with np.errstate(over="ignore"):  # overflow to inf is the IEEE result wanted here
+        bits = values.astype(np.float16).view(np.uint16)
     return np.where(np.isnan(values), np.uint16(CANONICAL_NAN_BITS["f16"]), bits)
 
 

@@ -122,6 +122,9 @@ class Op:
     barrier_threads: int | None = None
     counters: dict[str, int] = field(default_factory=dict)
     """Added to the run statistics per warp that executes it (e.g. ``mma.sp``)."""
+    profile_class: str | None = None
+    """Its class in the instruction profile (:mod:`sparse_stencil.sim.profile`); None for
+    the synthetic end of the kernel, which is not an instruction."""
 
 
 class DecodeContext:

@@ -1,14 +1,16 @@
-"""Warp-level tensor-core semantics: ``ldmatrix``, ``mma.sp`` and dense ``mma.sync``.
+"""Warp-level tensor-core semantics: ``ldmatrix``, ``mma.sp`` and dense ``mma.sync``
+(m16n8k16 f16/bf16, m16n8k8 tf32).
 
 The fragment layouts, metadata layouts and checks are those of
-``shared/reference/ptx-sparse-mma.md`` sections 4, 5 and 11. Everything works on whole warps:
+``docs/ptx-sparse-mma.md`` sections 4, 5 and 11. Everything works on whole warps:
 a register operand is an array of shape (W, 32) of raw 32-bit patterns, W warps by 32 lanes;
 ``g = lane >> 2`` is the quad (group) and ``t = lane & 3`` the lane within it.
 
 Numerics model of ``mma``/``mma.sp`` (the ISA leaves accumulation unspecified):
 
 1. every product ``a * b`` is exact (computed in float64: f16·f16 and tf32·tf32 have at most
-   22 significant bits, bf16·bf16 16);
+   22 significant bits, bf16·bf16 16); a tf32 operand is an f32 bit pattern whose low 13 bits
+   the tensor core ignores (truncated, not rounded);
 2. the products of one output are summed in float64 in ascending dense-K order (for
    ``mma.sp`` only the kept A values, gathered against the B rows the metadata selects: a B row
    that the metadata skips is never read, so an inf there cannot turn into NaN), then C is added;
@@ -19,7 +21,8 @@ equal to what any order of exact f32 additions gives, which is what the hardware
 data. On arbitrary data real tensor cores align and truncate (Fasi et al. 2021; Khattak &
 Mikaitis 2025), so compare with hardware at the order-independent bound of section 11:
 ``|d_sim - d_hw| <= n * 2**-23 * sum(|terms|)``, n = number of terms per output (kept products
-plus C: 9 for k16 sparse, 17 for k32 sparse and k16 dense; :attr:`MmaShape.terms`).
+plus C: 9 for k16 sparse and k8 dense, 17 for k32 sparse and k16 dense;
+:attr:`MmaShape.terms`).
 """
 
 from __future__ import annotations
@@ -129,7 +132,7 @@ SPARSE_SHAPES = {
     ("m16n8k16", "bf16"), ("m16n8k32", "bf16"),
     ("m16n8k8", "tf32"), ("m16n8k16", "tf32"),
 }  # fmt: skip
-DENSE_SHAPES = {("m16n8k16", "f16"), ("m16n8k16", "bf16")}
+DENSE_SHAPES = {("m16n8k16", "f16"), ("m16n8k16", "bf16"), ("m16n8k8", "tf32")}
 
 
 def mma_shape(sparse: bool, shape: str, d: str, a: str, b: str, c: str) -> MmaShape | str:

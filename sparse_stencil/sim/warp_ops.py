@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from sparse_stencil.sim import tensor_core
 from sparse_stencil.sim.errors import ThreadFault
-from sparse_stencil.sim.memory_ops import address_reader
+from sparse_stencil.sim.memory_ops import address_reader, record_traffic
 from sparse_stencil.sim.operands import (
     DecodeContext,
     Mask,
@@ -90,6 +90,16 @@ def decode_ldmatrix(ctx: DecodeContext, ins: Instruction) -> Op:
         lanes = addresses[:, : 8 * matrices]
         threads = (warps[:, None] * 32 + np.arange(8 * matrices)).reshape(-1)
         rows = st.memory.load(space, lanes.reshape(-1), 16, threads)
+        # one 8x8 matrix per bank phase: the 8 lanes giving its rows are one 16-byte group
+        record_traffic(
+            st,
+            space,
+            lanes.reshape(-1),
+            np.repeat(warps, 8 * matrices),
+            np.tile(np.arange(8 * matrices), warps.size),
+            16,
+            False,
+        )
         rows = rows.reshape(warps.size, matrices, 8, 16).view(np.uint16)
         for slot, values in zip(
             slots, tensor_core.ldmatrix_fragments(rows, transpose), strict=True

@@ -4,6 +4,13 @@
     sparse-stencil show box2d3r                 # weights and L0 MLIR of a stencil
     sparse-stencil show heat.mlir --shape 64x64 --steps 10
     sparse-stencil layout box2d3r               # the tiled 2:4 GEMM the stencil becomes
+    sparse-stencil layout box2d3r --mlir | sparse-stencil-opt -p ...
+    sparse-stencil compile heat-2d --shape 4096x4096 -o heat.ptx   # the PTX kernel
+    sparse-stencil compile heat-2d --shape 4096x4096 --stats       # its costs, as JSON
+
+`--mlir` prints the MLIR alone on stdout (the summary goes to stderr), so that it pipes
+into `sparse-stencil-opt`; `-o FILE` writes it to FILE instead. `compile` prints the PTX
+on stdout (or writes it to `-o FILE`) and its one-line summary on stderr.
 
 A stencil is named by a catalog id or alias, or by the path of an MLIR file in our
 `lstencil` dialect or xDSL's upstream `stencil` dialect. Bad input gets one `error:` line
@@ -13,25 +20,32 @@ and exit status 1.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from xdsl.passes import PassPipeline
 
 from sparse_stencil import catalog
+from sparse_stencil.backends.ptx_printer import ARCHITECTURES
+from sparse_stencil.compiler import compile as compile_kernel
 from sparse_stencil.context import make_context
 from sparse_stencil.dtypes import STORAGE_TYPES, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.frontend import read_mlir_file, stencil_from_mlir
 from sparse_stencil.layout.morphing import format_tile
-from sparse_stencil.layout.search import choose_layout
-from sparse_stencil.layout.statistics import layout_statistics, redundancy
+from sparse_stencil.layout.search import LayoutChoice, SearchProgress, choose_layout
+from sparse_stencil.layout.statistics import LayoutStatistics, layout_statistics, redundancy
 from sparse_stencil.sparsity import sparsity_of
 from sparse_stencil.stencil import Stencil
 from sparse_stencil.tools.diagnostics import exit_on_user_error
@@ -43,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = _argument_parser()
     arguments = parser.parse_args(argv)
     with exit_on_user_error():
-        arguments.command(arguments, _console())
+        arguments.command(arguments, _console(stderr=False))
 
 
 def _argument_parser() -> argparse.ArgumentParser:
@@ -63,8 +77,12 @@ def _argument_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print a stencil's weights and its L0 MLIR")
     show.add_argument("stencil", help="a catalog id or alias, or an MLIR file")
     show.add_argument("--shape", type=parse_shape, help="grid shape, e.g. 64x64")
-    show.add_argument("--dtype", default="float16", choices=sorted(STORAGE_TYPES))
-    show.add_argument("--steps", type=int, default=1, help="time steps (default 1)")
+    # No defaults here, so that a flag given without --shape can be refused.
+    show.add_argument(
+        "--dtype", choices=sorted(STORAGE_TYPES), help="grid storage type (default float16)"
+    )
+    show.add_argument("--steps", type=int, help="time steps (default 1)")
+    _add_output_arguments(show, "L0")
     show.set_defaults(command=_show_command)
 
     layout = commands.add_parser(
@@ -77,10 +95,54 @@ def _argument_parser() -> argparse.ArgumentParser:
         choices=sorted(STORAGE_TYPES),
         help="storage type: float16/bfloat16 use 2:4, float32 (tf32) 1:2",
     )
-    layout.add_argument("--tile", type=parse_tile, help="force an output tile, e.g. 8,2")
-    layout.add_argument("--mlir", action="store_true", help="also print the L1 MLIR")
+    layout.add_argument("--tile", type=parse_tile, help="force an output tile, e.g. 8x2 or 8,2")
+    _add_output_arguments(layout, "L1")
     layout.set_defaults(command=_layout_command)
+
+    kernel = commands.add_parser(
+        "compile", help="compile a stencil for one grid shape into a PTX kernel"
+    )
+    kernel.add_argument("stencil", help="a catalog id or alias, or an MLIR file")
+    kernel.add_argument(
+        "--shape", type=parse_shape, required=True, help="grid shape, e.g. 4096x4096"
+    )
+    kernel.add_argument(
+        "--dtype",
+        default="float16",
+        choices=sorted(STORAGE_TYPES),
+        help="grid storage type (default float16)",
+    )
+    kernel.add_argument(
+        "--arch", default="sm_80", choices=ARCHITECTURES, help="target (default sm_80)"
+    )
+    kernel.add_argument(
+        "--sparsity",
+        default="sparse",
+        choices=("sparse", "dense"),
+        help="mma.sp on the 2:4 (1:2) matrix, or mma.sync on the dense one (default sparse)",
+    )
+    kernel.add_argument("--tile", type=parse_tile, help="force an output tile, e.g. 4x4 or 4,4")
+    kernel.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the PTX to FILE")
+    kernel.add_argument(
+        "--stats",
+        action="store_true",
+        help="print the kernel's statistics as JSON on stdout instead of the PTX",
+    )
+    kernel.set_defaults(command=_compile_command)
     return parser
+
+
+def _add_output_arguments(command: argparse.ArgumentParser, level: str) -> None:
+    """`--mlir` and `-o FILE`: where the command's MLIR goes, other than with the summary."""
+    output = command.add_mutually_exclusive_group()
+    output.add_argument(
+        "--mlir",
+        action="store_true",
+        help=f"print the {level} MLIR alone on stdout (the summary goes to stderr)",
+    )
+    output.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help=f"write the {level} MLIR to FILE"
+    )
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -95,11 +157,12 @@ def parse_shape(text: str) -> tuple[int, ...]:
 
 
 def parse_tile(text: str) -> tuple[int, ...]:
-    """`8,2` -> (8, 2): an output tile's extents, outermost axis first."""
+    """`8x2` (as tables print tiles) or `8,2` (as pass options take them) -> (8, 2): an
+    output tile's extents, outermost axis first."""
     try:
-        return tuple(int(n) for n in text.split(","))
+        return tuple(int(n) for n in re.split("[x,]", text.lower()))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a tile like 8,2") from None
+        raise argparse.ArgumentTypeError(f"'{text}' is not a tile like 8x2 or 8,2") from None
 
 
 def load_stencil(name: str) -> Stencil:
@@ -136,27 +199,58 @@ def _catalog_command(arguments: argparse.Namespace, console: Console) -> None:
 
 
 def _show_command(arguments: argparse.Namespace, console: Console) -> None:
+    if arguments.shape is None:
+        # They describe the program around the stencil, which only --shape asks for.
+        for flag in ("dtype", "steps"):
+            if getattr(arguments, flag) is not None:
+                raise StencilError(f"--{flag} has no effect without --shape")
     stencil = load_stencil(arguments.stencil)
-    title = stencil.name or arguments.stencil
-    console.print(
+    _print_stencil(_summary_console(arguments, console), stencil, arguments.stencil)
+    steps = 1 if arguments.steps is None else arguments.steps
+    text = stencil.to_mlir(arguments.shape, arguments.dtype or "float16", steps)
+    _write_mlir(arguments, console, text)
+
+
+def _print_stencil(summary: Console, stencil: Stencil, name: str) -> None:
+    """What `show` says of the stencil that `name` denotes: its size, catalog entry and
+    dense weights."""
+    title = stencil.name or name
+    summary.print(
         f"[bold]{title}[/bold]: {stencil.dims}-D, radius {stencil.radius}, "
         f"{stencil.num_points} points"
     )
-    if not _names_a_file(arguments.stencil):
-        entry = catalog.entry(arguments.stencil)
-        console.print(
+    if not _names_a_file(name):
+        entry = catalog.entry(name)
+        summary.print(
             f"{entry.description}\ndomain: {entry.domain}\nsource: {entry.source}",
             markup=False,
             highlight=False,
         )
     with np.printoptions(linewidth=160, precision=6, suppress=True):
-        console.print(str(stencil.weights()), markup=False, highlight=False)
-    _print_text(console, stencil.to_mlir(arguments.shape, arguments.dtype, arguments.steps))
+        summary.print(str(stencil.weights()), markup=False, highlight=False)
 
 
-def _console() -> Console:
+def _console(stderr: bool) -> Console:
     """Rich output; into a pipe or file it is wide enough that table rows never wrap."""
-    return Console() if sys.stdout.isatty() else Console(width=_PIPE_WIDTH)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else _PIPE_WIDTH)
+
+
+def _summary_console(arguments: argparse.Namespace, console: Console) -> Console:
+    """Where the human summary goes: stderr when stdout is to carry the MLIR alone."""
+    return _console(stderr=True) if arguments.mlir else console
+
+
+def _write_mlir(arguments: argparse.Namespace, console: Console, text: str) -> None:
+    """`text` to the file of `-o`, if given, else to stdout."""
+    path: Path | None = arguments.output
+    if path is None:
+        _print_text(console, text)
+        return
+    try:
+        path.write_text(text)
+    except OSError as error:
+        raise StencilError(f"cannot write '{path}': {error.strerror}") from None
 
 
 def _print_text(console: Console, text: str) -> None:
@@ -166,7 +260,36 @@ def _print_text(console: Console, text: str) -> None:
 
 def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
     stencil = load_stencil(arguments.stencil)
-    choice = choose_layout(stencil, sparsity_of(storage_type(arguments.dtype)), arguments.tile)
+    sparsity = sparsity_of(storage_type(arguments.dtype))
+    with _search_progress() as progress:
+        choice = choose_layout(stencil, sparsity, arguments.tile, progress=progress)
+    stats = _print_layout(_summary_console(arguments, console), choice, stencil, arguments.stencil)
+    if arguments.mlir or arguments.output is not None:
+        _write_mlir(arguments, console, _l1_mlir(stencil, arguments.dtype, stats.tile))
+
+
+def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
+    stencil = load_stencil(arguments.stencil)
+    kernel = compile_kernel(
+        stencil,
+        arguments.shape,
+        arguments.dtype,
+        arguments.arch,
+        sparsity=arguments.sparsity,
+        tile=arguments.tile,
+    )
+    _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
+    if arguments.output is not None or not arguments.stats:
+        _write_mlir(arguments, console, kernel.ptx)
+    if arguments.stats:
+        _print_text(console, json.dumps(kernel.stats, indent=2) + "\n")
+
+
+def _print_layout(
+    summary: Console, choice: LayoutChoice, stencil: Stencil, name: str
+) -> LayoutStatistics:
+    """What `layout` says of the search: the best tiles it tried and the chosen layout's
+    statistics, which it returns."""
     stats = layout_statistics(choice)
     table = Table("tile", "K before", "bound", "K after", "redundancy", title="tiles searched")
     ranked = sorted(choice.candidates, key=lambda c: (c.k_after is None, c.padded_bound))
@@ -181,17 +304,34 @@ def _layout_command(arguments: argparse.Namespace, console: Console) -> None:
             if k_after is None
             else f"{redundancy(k_after, math.prod(candidate.tile), stats.nonzeros):.2f}",
         )
-    console.print(table)
-    console.print("(-: not converted, since its lower bound cannot beat the chosen tile)")
-    console.print(
-        f"[bold]{stencil.name or arguments.stencil}[/bold] ({stats.sparsity}): tile "
+    summary.print(table)
+    summary.print("(-: not converted, since its lower bound cannot beat the chosen tile)")
+    summary.print(
+        f"[bold]{stencil.name or name}[/bold] ({stats.sparsity}): tile "
         f"{format_tile(stats.tile)}, K {stats.k_before} -> {stats.k_after} (lower bound "
         f"{stats.padded_bound}), density {stats.density:.2f}, redundancy "
         f"{stats.redundancy:.2f} (dense mma: {stats.dense_redundancy:.2f}); {stats.method} in "
         f"{1000 * stats.conversion_seconds:.1f} ms, search {1000 * stats.search_seconds:.0f} ms"
     )
-    if arguments.mlir:
-        _print_text(console, _l1_mlir(stencil, arguments.dtype, stats.tile))
+    return stats
+
+
+@contextmanager
+def _search_progress() -> Generator[SearchProgress | None]:
+    """A progress bar on stderr for the tile search, if stderr is a terminal: a large
+    stencil's search takes seconds to minutes. It is erased when the search ends."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    bar = Progress(*columns, TimeElapsedColumn(), console=_console(stderr=True), transient=True)
+    task = bar.add_task(_STAGES["morph"], total=None)
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar.update(task, description=_STAGES[stage], completed=done, total=total)
+
+    with bar:
+        yield report
 
 
 def _l1_mlir(stencil: Stencil, dtype: str, tile: tuple[int, ...]) -> str:
@@ -205,6 +345,7 @@ def _l1_mlir(stencil: Stencil, dtype: str, tile: tuple[int, ...]) -> str:
 
 
 _TILES_SHOWN = 8
+_STAGES = {"morph": "morphing tiles", "convert": "converting tiles"}
 _PIPE_WIDTH = 200
 
 if __name__ == "__main__":

@@ -1,12 +1,23 @@
-"""How the command-line tools report bad input: a diagnostic and exit code 1, no traceback."""
+"""How the command-line tools end: bad input, Ctrl-C, a closed pipe; never with a traceback.
+
+Bad input gets one ``error:`` line on stderr and exit status 1. Ctrl-C ends the tool at once
+with exit status 130 (128 + SIGINT, what shells report). A reader that closes the pipe
+early (``... | head -1``) ends it quietly with status 0: the reader asked for no more.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Generator
 from contextlib import contextmanager
 
-from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
+from xdsl.utils.exceptions import (
+    ArgSpecParseError,
+    DiagnosticException,
+    ParseError,
+    VerifyException,
+)
 
 from sparse_stencil.errors import StencilError
 
@@ -15,19 +26,41 @@ USER_ERRORS = (
     ParseError,
     VerifyException,
     DiagnosticException,
+    ArgSpecParseError,
     OSError,
     UnicodeDecodeError,
 )
 
+INTERRUPTED = 130
+"""The exit status after Ctrl-C: 128 + SIGINT, as shells report a program it stopped."""
+
 
 @contextmanager
 def exit_on_user_error() -> Generator[None]:
-    """Turn an error caused by the input into `error: ...` on stderr and exit status 1."""
+    """Turn an error caused by the input into `error: ...` on stderr and exit status 1.
+
+    Ctrl-C exits with status 130 and a closed standard output with status 0, both silently.
+    """
     try:
         yield
+    except KeyboardInterrupt:
+        sys.exit(INTERRUPTED)
+    except BrokenPipeError:
+        _discard_stdout()
+        sys.exit(0)
     except USER_ERRORS as error:
         print(f"error: {describe(error)}", file=sys.stderr)
         sys.exit(1)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device.
+
+    What is still buffered for the closed pipe is flushed at exit, which would fail again.
+    """
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 def describe(error: BaseException) -> str:
@@ -36,10 +69,26 @@ def describe(error: BaseException) -> str:
         return f"cannot read '{error.filename}': {error.strerror}"
     if isinstance(error, UnicodeDecodeError):
         return "the input is not a text file (invalid UTF-8)"
+    if isinstance(error, ArgSpecParseError):
+        return _pipeline_syntax(str(error))
     message = str(error).strip()
     if (op_line := _annotated_op(error)) is not None:
         message += f"\n  in: {_shortened(op_line)}"
     return message
+
+
+def _pipeline_syntax(text: str) -> str:
+    """xDSL's report of a malformed pass pipeline (or target), on one line.
+
+    xDSL writes a heading, ``pass-pipeline:1:COLUMN``, the pipeline, a caret line and the
+    message; the pipeline is the user's own argument, so its column says enough.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) != 5:
+        return " ".join(lines)
+    _, place, pipeline, _, message = lines
+    column = place.rpartition(":")[2]
+    return f"cannot parse {pipeline!r} at column {column}: {message}"
 
 
 def _shortened(line: str) -> str:

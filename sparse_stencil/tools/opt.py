@@ -2,19 +2,30 @@
 
 It accepts every `xdsl-opt` option. Our dialects and passes come through the `xdsl.universe`
 entry point, beside xDSL's own. Errors in the input (a missing file, a parse error, a failed
-verification or pass) are printed as diagnostics, without a Python traceback, with exit code 1.
+verification or pass) and in the pipeline (an unknown pass or option, with the nearest names;
+a malformed `-p`; an option value of the wrong type) are printed as one diagnostic, without
+a Python traceback, with exit code 1. Ctrl-C exits with 130, a closed output pipe quietly.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import sys
+from collections.abc import Iterable
 from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.arg_spec import ArgSpec, parse_pipeline
 from xdsl.xdsl_opt_main import xDSLOptMain
 
+from sparse_stencil.errors import StencilError
 from sparse_stencil.frontend import LocatingParser
 from sparse_stencil.tools.diagnostics import exit_on_user_error
+
+
+class PipelineError(StencilError):
+    """A `-p` pipeline that names an unknown pass or option, or gives a value of a wrong type."""
 
 
 class SparseStencilOptMain(xDSLOptMain):
@@ -40,6 +51,35 @@ class SparseStencilOptMain(xDSLOptMain):
             self.ctx, chunk.read().decode(), self.get_input_name(), start_offset
         )
         return parser.parse_module(not self.args.no_implicit_module)
+
+    def setup_pipeline(self) -> None:
+        """xDSL's pipeline, after checking each pass of `-p` and its options."""
+        for spec in parse_pipeline(self.args.passes):
+            self._check_pass(spec)
+        super().setup_pipeline()
+
+    def _check_pass(self, spec: ArgSpec) -> None:
+        """Refuse an unknown pass or option, or an option value of the wrong type."""
+        factory = self.available_passes.get(spec.name)
+        if factory is None:
+            hint = _near(spec.name, self.available_passes, "`sparse-stencil-opt --help` lists them")
+            raise PipelineError(f"unknown pass {spec.name!r}{hint}")
+        pass_class = factory()
+        options = [f.name.replace("_", "-") for f in dataclasses.fields(pass_class) if f.init]
+        for given in spec.parameters:
+            if given.replace("_", "-") not in options:
+                hint = _near(given, options, f"its options are {', '.join(options) or 'none'}")
+                raise PipelineError(f"{spec.name} has no option {given!r}{hint}")
+        try:
+            pass_class.from_pass_spec(spec)
+        except ValueError as error:  # xDSL's report of a value of the wrong type
+            raise PipelineError(f"{spec}: {error}") from error
+
+
+def _near(name: str, known: Iterable[str], otherwise: str) -> str:
+    """A hint for the unknown `name`: the nearest of the `known` names, else `otherwise`."""
+    near = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(near)}?" if near else f"; {otherwise}"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,7 @@ arguments (integer-valued, for bit-exact comparisons, or random), which argument
 and what they must equal.
 
 The host-side helpers here (2:4 compression, metadata words, the staircase operands of the
-stencil kernel) follow ``shared/reference/ptx-sparse-mma.md`` section 7.
+stencil kernel) follow ``docs/ptx-sparse-mma.md`` section 7.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sparse_stencil.reference import apply_once, reference
-from sparse_stencil.sim.numerics import BF16, TF32, bf16_bits, bf16_values, round_exact
+from sparse_stencil.sim.numerics import BF16, bf16_bits, bf16_values, round_exact
 from sparse_stencil.sim.tensor_core import MmaShape
 from sparse_stencil.stencil import Stencil
 
@@ -209,8 +209,30 @@ def _f16(values: F64) -> F64:
 
 
 def _tf32(values: F64) -> F64:
-    """Round to tf32 as cvt.rna.tf32.f32 does (nearest, ties away), kept as float64."""
-    return round_exact(values.astype(np.float32).astype(np.float64), 0.0, TF32, "rna")
+    """Round to tf32 as cvt.rna.tf32.f32 does (nearest, ties away), kept as float64.
+
+    Computed on the f32 bit pattern, independently of the simulator's rounding: adding half
+    of the unit of the 13 dropped bits to the sign-magnitude pattern, then clearing them,
+    rounds the magnitude to nearest with ties away from zero (a carry moves to the next
+    binade, or to inf, as it should).
+    """
+    bits = values.astype(np.float32).view(np.uint32)
+    return ((bits + np.uint32(0x1000)) & TF32_KEPT).view(np.float32).astype(np.float64)
+
+
+TF32_KEPT = np.uint32(0xFFFFE000)
+"""The bits of an f32 pattern that a tensor core reads as tf32 (the low 13 are ignored)."""
+
+
+def with_low_bits(rng: np.random.Generator, values: Any) -> npt.NDArray[np.uint32]:
+    """f32 bit patterns of `values` with random low 13 bits, which tf32 ignores."""
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
+    return bits | rng.integers(0, 0x2000, size=bits.shape).astype(np.uint32)
+
+
+def tf32_read(bits: npt.NDArray[np.uint32]) -> F64:
+    """What a tensor core reads from f32 bit patterns used as tf32: the low 13 bits cleared."""
+    return (bits & TF32_KEPT).view(np.float32).astype(np.float64)
 
 
 def _mma_sp_tf32(k: int) -> Callable[..., tuple[list[Any], dict[int, Any]]]:
@@ -277,6 +299,16 @@ def _mma_dense_f16(rng: np.random.Generator, integer: bool) -> tuple[list[Any], 
     return args, {3: (a @ b + c).astype(np.float32)}
 
 
+def _mma_dense_tf32(rng: np.random.Generator, integer: bool) -> tuple[list[Any], dict[int, Any]]:
+    """Raw f32 operands with random low 13 bits (no cvt in the kernel): the product must be
+    that of the truncated values."""
+    a = with_low_bits(rng, _values(rng, (16, 8), integer))
+    bt = with_low_bits(rng, _values(rng, (8, 8), integer))
+    c = _values(rng, (16, 8), integer).astype(np.float32)
+    d = np.zeros((16, 8), dtype=np.float32)
+    return [a, bt, c, d], {3: (tf32_read(a) @ tf32_read(bt).T + c).astype(np.float32)}
+
+
 def _mma_sp_bf16_k32(rng: np.random.Generator, integer: bool) -> tuple[list[Any], dict[int, Any]]:
     a = _bf16(random_sparse(rng, 16, 32, 4, 2, integer))
     b = _bf16(_values(rng, (32, 8), integer))
@@ -326,6 +358,14 @@ def dense_bound(args: list[Any], index: int, simulated: Any) -> Any:
     del index, simulated
     magnitude = np.abs(args[0].astype(np.float64)) @ np.abs(args[1].astype(np.float64)).T
     return 17 * 2.0**-23 * (magnitude + np.abs(args[2].astype(np.float64)))
+
+
+def dense_tf32_bound(args: list[Any], index: int, simulated: Any) -> Any:
+    """Section 11's bound for dense m16n8k8 tf32: 9 terms x 2**-23 x sum|terms|, on the
+    values the tensor core reads."""
+    del index, simulated
+    magnitude = np.abs(tf32_read(args[0])) @ np.abs(tf32_read(args[1])).T
+    return 9 * 2.0**-23 * (magnitude + np.abs(args[2].astype(np.float64)))
 
 
 def ldmatrix_rows() -> npt.NDArray[np.uint32]:
@@ -547,6 +587,15 @@ CASES: list[Case] = [
         (32,),
         _mma_dense_f16,
         dense_bound,
+    ),
+    Case(
+        "mma_dense_tf32",
+        "mma_variants.ptx",
+        "mma_dense_tf32",
+        (1,),
+        (32,),
+        _mma_dense_tf32,
+        dense_tf32_bound,
     ),
     Case(
         "mma_sp_bf16_k32",

@@ -6,7 +6,7 @@ kernels look like, not PTX written for the simulator, so they exercise forms the
 kernels do not (scoped ``.reg`` blocks of cuda_fp16.h, ``__local_depot`` arrays, member masks
 in registers, bit-manipulation instructions). Every expectation is computed here with numpy
 or Python integers; the tensor-core fragments are laid out by the tables of
-ptx-sparse-mma.md section 4, written out again below.
+docs/ptx-sparse-mma.md section 4, written out again below.
 """
 
 from __future__ import annotations

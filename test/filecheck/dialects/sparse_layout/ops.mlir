@@ -44,8 +44,21 @@ func.func @one_two(%x: !lstencil.grid<8xf32>) -> !lstencil.grid<8xf32> {
 // -----
 
 // A 3D layout: a 2-point tile along the innermost axis of a 4-point irregular stencil.
+// Written on one line (that form still reads), printed an array a line: the inputs hold
+// 21 numbers, more than 16, so they print a row a line.
 // CHECK-LABEL: func.func @irregular3d
-// CHECK-NEXT:    sparse_layout.gemm <2x7> tile [1, 1, 2] halo [1, 2, 1] outputs [[0, 0, 0], [0, 0, 1]] inputs [[-1, 2, 0], [-1, 2, 1], [0, 0, 0], [0, 0, 1], [0, 0, 2], [1, -1, -1], [1, -1, 0]] matrix [[0.5, 0.0, 1.0e-05, 3.0, 0.0, -0.25, 0.0], [0.0, 0.5, 0.0, 1.0e-05, 3.0, 0.0, -0.25]] : !sparse_layout.layout<3>
+// CHECK-NEXT:    sparse_layout.gemm <2x7> tile [1, 1, 2] halo [1, 2, 1]{{$}}
+// CHECK-NEXT:        outputs {{\[}}[0, 0, 0], [0, 0, 1]]
+// CHECK-NEXT:        inputs [
+// CHECK-NEXT:          [-1, 2, 0],
+// CHECK-NEXT:          [-1, 2, 1],
+// CHECK-NEXT:          [0, 0, 0],
+// CHECK-NEXT:          [0, 0, 1],
+// CHECK-NEXT:          [0, 0, 2],
+// CHECK-NEXT:          [1, -1, -1],
+// CHECK-NEXT:          [1, -1, 0]
+// CHECK-NEXT:        ]
+// CHECK-NEXT:        matrix {{\[}}[0.5, 0.0, 1.0e-05, 3.0, 0.0, -0.25, 0.0], [0.0, 0.5, 0.0, 1.0e-05, 3.0, 0.0, -0.25]] : !sparse_layout.layout<3>
 func.func @irregular3d(%x: !lstencil.grid<4x6x5xf16>) -> !lstencil.grid<4x6x5xf16> {
   %l = sparse_layout.gemm <2x7> tile [1, 1, 2] halo [1, 2, 1] outputs [[0, 0, 0], [0, 0, 1]] inputs [[-1, 2, 0], [-1, 2, 1], [0, 0, 0], [0, 0, 1], [0, 0, 2], [1, -1, -1], [1, -1, 0]] matrix [[0.5, 0.0, 1.0e-05, 3.0, 0.0, -0.25, 0.0], [0.0, 0.5, 0.0, 1.0e-05, 3.0, 0.0, -0.25]] : !sparse_layout.layout<3>
   %y = sparse_layout.apply %l to %x steps 1 : !lstencil.grid<4x6x5xf16>

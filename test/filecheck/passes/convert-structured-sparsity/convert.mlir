@@ -14,7 +14,7 @@
 // CHECK-NEXT:    %[[L:.*]] = sparse_layout.sparse_gemm <2:4> <2x4 -> 2x16> tile [2] halo [1] outputs [[0], [1]] inputs [[-1], [0], [1], [2]] permutation [0, 1, 3, pad, 2, pad, pad, pad, pad, pad, pad, pad, pad, pad, pad, pad] values [[1.0, -2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 1.0, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0]] metadata [[0x4, 0x4, 0x4, 0x4], [0x9, 0x4, 0x4, 0x4]] {lower_bound = 16 : i64} : !sparse_layout.layout<1>
 // CHECK-NEXT:    sparse_layout.apply %[[L]] to %{{.*}} steps 2 : !lstencil.grid<32xf16>
 //
-// DESIGN.md's matching: only cols 0 and 3 are compatible (no common row); cols 1, 2 pair
+// Maximum matching (docs/design.md §4.2): only cols 0 and 3 are compatible (no common row); cols 1, 2 pair
 // with zero columns. Halves (0, 3), (1, pad), (2, pad) make chunks (0, 3, 1, pad) and
 // (2, pad, pad, pad): row 0 reads [1, 0, -2, 0] (0x8), row 1 [0, 1, 1, 0] (0x9).
 // MATCHING-LABEL: func.func @heat

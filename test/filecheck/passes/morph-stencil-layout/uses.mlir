@@ -3,7 +3,9 @@
 // Two stencils in one function: each gets its own layout, its applies follow it.
 // CHECK-LABEL: func.func @two_stencils
 // CHECK-NEXT:    %[[H:.*]] = sparse_layout.gemm <14x16> tile [14] halo [1]
+// CHECK:           ] : !sparse_layout.layout<1>
 // CHECK-NEXT:    %[[I:.*]] = sparse_layout.gemm <12x31> tile [3, 4] halo [2, 3]
+// CHECK:           ] : !sparse_layout.layout<2>
 // CHECK-NEXT:    sparse_layout.apply %[[H]] to %{{.*}} steps 1 : !lstencil.grid<32xf16>
 // CHECK-NEXT:    sparse_layout.apply %[[I]] to %{{.*}} steps 2 : !lstencil.grid<16x16xbf16>
 func.func @two_stencils(%x: !lstencil.grid<32xf16>, %z: !lstencil.grid<16x16xbf16>) -> !lstencil.grid<32xf16> {
@@ -23,7 +25,9 @@ func.func @two_stencils(%x: !lstencil.grid<32xf16>, %z: !lstencil.grid<16x16xbf1
 // against the 10-strip's 1.6.
 // CHECK-LABEL: func.func @three_types
 // CHECK-NEXT:    %[[HALF:.*]] = sparse_layout.gemm <10x16> tile [10] halo [3]
+// CHECK:           ] : !sparse_layout.layout<1>
 // CHECK-NEXT:    %[[TF32:.*]] = sparse_layout.gemm <16x22> tile [16] halo [3]
+// CHECK:           ] : !sparse_layout.layout<1>
 // CHECK-NEXT:    sparse_layout.apply %[[HALF]] to %{{.*}} steps 1 : !lstencil.grid<32xf16>
 // CHECK-NEXT:    sparse_layout.apply %[[TF32]] to %{{.*}} steps 2 : !lstencil.grid<32xf32>
 // CHECK-NEXT:    sparse_layout.apply %[[HALF]] to %{{.*}} steps 3 : !lstencil.grid<32xbf16>
