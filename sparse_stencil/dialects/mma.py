@@ -3,11 +3,11 @@
 A kernel computes one step of one layout on one grid shape. Its body says, in order, what
 every block does (docs/design.md, "Kernel generation"):
 
-    mma.kernel @heat_f16 grid 64x64xf16 halo [1, 1] tile [4, 4]
-        instruction "mma.sp.m16n8k16.f16" warps 4 groups 2 arrangement [4, 8] pad 8 {
-      mma.stage box [34, 66] pitch 74
-      mma.tile_product steps 2 fragments [
-        [...]        // K step 0: 32 lanes x 8 words
+    mma.kernel @heat_f16 grid !lstencil.grid<64x64xf16> halo [1, 1] tile [4, 4]
+        instruction "mma.sp.m16n8k32.f16" warps 4 groups 2 arrangement [4, 8] pad 8 {
+      mma.stage box [34, 66] pitch 74 vector 1
+      mma.tile_product steps 1 last "mma.sp.m16n8k32.f16" fragments [
+        [...]        // K step 0: 32 lanes x 16 words
         ...
       ] tile_bases [...]
       mma.store points [
@@ -39,12 +39,13 @@ from typing import TypeVar
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     IntAttr,
+    IntegerType,
     StringAttr,
     SymbolRefAttr,
     i32,
     i64,
 )
-from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
+from xdsl.ir import Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
@@ -68,12 +69,12 @@ from sparse_stencil.kernel.tables import FRAGMENT_WORDS
 _PhaseT = TypeVar("_PhaseT", bound=Operation)
 
 
-def _ints(values: Sequence[int], kind: Attribute = i64) -> DenseArrayBase:
-    return DenseArrayBase.from_list(kind, [int(v) for v in values])  # pyright: ignore[reportArgumentType]
+def _ints(values: Sequence[int], kind: IntegerType = i64) -> DenseArrayBase[IntegerType]:
+    return DenseArrayBase.from_list(kind, [int(v) for v in values])
 
 
-def _values(array: DenseArrayBase) -> tuple[int, ...]:
-    return tuple(int(v) for v in array.get_values())
+def _values(array: DenseArrayBase[IntegerType]) -> tuple[int, ...]:
+    return tuple(array.get_values())
 
 
 @irdl_op_definition
@@ -401,7 +402,7 @@ class LaunchOp(IRDLOperation):
 MMA = Dialect("mma", [KernelOp, StageOp, TileProductOp, StoreOp, LaunchOp], [])
 
 
-def _check_length(array: DenseArrayBase, expected: int, what: str) -> None:
+def _check_length(array: DenseArrayBase[IntegerType], expected: int, what: str) -> None:
     if len(array) != expected:
         raise VerifyException(f"expected {expected} {what}, got {len(array)}")
 

@@ -118,6 +118,15 @@ class Geometry:
         return self.box[-1] + self.block.pad
 
     @property
+    def stage_vector(self) -> int:
+        """Elements per staging access: 16 bytes' worth where the grid's rows, the block's
+        output rows and the staged pitch are all multiples of 16 bytes (then every access is
+        aligned, and wholly inside or outside the grid), else 1."""
+        vector = 16 // self.element_bytes
+        aligned = (self.shape[-1], self.extent[-1], self.pitch)
+        return vector if all(n % vector == 0 for n in aligned) else 1
+
+    @property
     def shared_strides(self) -> tuple[int, ...]:
         """Element strides of the staged box in shared memory, outermost axis first."""
         return _strides((*self.box[:-1], self.pitch))

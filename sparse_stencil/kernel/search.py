@@ -14,12 +14,12 @@ overhanging the interior included: the instructions the kernel issues per block 
 (the same counts as :mod:`~sparse_stencil.passes.lower_mma_to_ptx` emits, up to the
 prologue), plus :data:`BYTE_COST` per byte staged from global memory (most of the halo is
 re-read from L2: at ~5 TB/s against ~600 G warp-instructions/s on an A100, a byte costs
-about 0.12 of an instruction), plus one per shared-memory bank conflict of the gathers
-(:func:`gather_conflicts`), the whole scaled up when fewer than :data:`HIDING_WARPS` warps
-fit on a multiprocessor (too few to hide the latency of loads and MMAs).
+about 0.12 of an instruction), the whole scaled up when fewer than :data:`HIDING_WARPS`
+warps fit on a multiprocessor (too few to hide the latency of loads and MMAs).
 
-The pad of the staged rows (0 to 8 elements) is chosen last, for the best layout, to
-minimise the bank conflicts of its gathers.
+Layouts are ranked with the staged rows padded for 16-byte staging; the best layout's pad
+is then chosen (:func:`pads`) to minimise its cost plus the shared-memory bank conflicts of
+its gathers (:func:`gather_conflicts`), one instruction each.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ BYTE_COST = 0.12
 HIDING_WARPS = 16
 MAX_SHARED = 48 * 1024
 MAX_REGISTERS = 255
-PADS = (0, 2, 4, 6, 8)
 
 _SM_SHARED = {"sm_80": 164 * 1024, "sm_90": 228 * 1024}
 """Shared memory per multiprocessor that blocks can use, per target."""
@@ -133,11 +132,14 @@ def _warp_instructions(
     product = sum(step_instructions_issued(step, block.groups) for step in k_steps)
     dims = geometry.dims
     width = block.threads if dims == 1 else WARP
-    chunks = -(-geometry.box[-1] // width)
     rows = -(-geometry.box[-2] // block.warps) if dims >= 2 else 1
     planes = geometry.box[0] if dims == 3 else 1
     # per element: a predicate, the load, the zero fill and the store (whole block's share)
-    stage = planes * rows * chunks * 4 + rows + chunks + planes
+    vector = geometry.stage_vector
+    chunks = -(-geometry.box[-1] // (width * vector))
+    # per access: a predicate, the load, the zero fill of each loaded register, the store
+    per_access = 4 if vector == 1 else 7  # 16 bytes: four 32-bit registers to zero-fill
+    stage = planes * rows * chunks * per_access + rows + chunks + planes
     convert = 0 if instruction.element_bytes == 4 else 1
     store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
     return product + stage + store + 20 + 2 * dims
@@ -179,17 +181,23 @@ def choose_block(
     arch: str,
     block: BlockLayout | None = None,
 ) -> KernelChoice:
-    """The cheapest block layout for `layout` on a grid of `shape`, or `block` if given."""
+    """The cheapest block layout for `layout` on a grid of `shape`, or `block` if given.
+
+    Layouts are ranked with the pad that aligns the staged rows for 16-byte staging; the
+    best one then gets the pad (:func:`pads`) that minimises its cost with the bank
+    conflicts of its gathers counted in.
+    """
     k_steps = step_instructions(layout, instruction)
     options = [block] if block is not None else list(block_layouts(len(shape)))
-    best: tuple[float, Geometry, BlockCost] | None = None
+    best: tuple[float, Geometry] | None = None
     for option in options:
         geometry = Geometry(
             tuple(shape), layout.halo, layout.tile, option, instruction.element_bytes
         )
+        geometry = _with_pad(geometry, pads(geometry)[0])
         estimate = cost(instruction, geometry, k_steps, arch)
         if estimate is not None and (best is None or estimate.total < best[0]):
-            best = (estimate.total, geometry, estimate)
+            best = (estimate.total, geometry)
     if best is None:
         if block is not None:
             raise StencilError(
@@ -197,27 +205,38 @@ def choose_block(
                 f"kernel (shared memory {MAX_SHARED} B, {MAX_REGISTERS} registers)"
             )
         raise StencilError("no block layout fits the target's limits for this kernel")
-    _, geometry, estimate = best
-    if block is None:
-        geometry = _best_pad(layout, instruction, geometry, arch, k_steps)
-        estimate = cost(instruction, geometry, k_steps, arch) or estimate
+    scored: list[tuple[float, int, Geometry, BlockCost]] = []
+    for pad in pads(best[1]):
+        geometry = _with_pad(best[1], pad)
+        estimate = cost(instruction, geometry, k_steps, arch)
+        if estimate is not None:
+            conflicts = _conflicts_per_point(layout, instruction, geometry)
+            scored.append((estimate.total + conflicts, pad, geometry, estimate))
+    _, _, geometry, estimate = min(scored, key=lambda s: (s[0], s[1]))
     return KernelChoice(layout, instruction, geometry, k_steps, estimate, len(options))
 
 
-def _best_pad(
-    layout: TiledGemm | SparseGemm,
-    instruction: MmaInstruction,
-    geometry: Geometry,
-    arch: str,
-    k_steps: Sequence[MmaInstruction],
-) -> Geometry:
-    scored: list[tuple[int, int, Geometry]] = []
-    for pad in PADS:
-        padded = replace(geometry, block=replace(geometry.block, pad=pad))
-        if cost(instruction, padded, k_steps, arch) is None:
-            continue
-        scored.append((gather_conflicts(layout, instruction, padded), pad, padded))
-    return min(scored, key=lambda s: (s[0], s[1]))[2] if scored else geometry
+def pads(geometry: Geometry) -> list[int]:
+    """The pads tried for the staged rows: the one that makes the pitch a multiple of 16
+    bytes first (16-byte staging), then 16 bytes more, then 0 to 8 elements."""
+    vector = 16 // geometry.element_bytes
+    aligned = -geometry.box[-1] % vector
+    return list(dict.fromkeys([aligned, aligned + vector, *range(9)]))
+
+
+def _with_pad(geometry: Geometry, pad: int) -> Geometry:
+    return replace(geometry, block=replace(geometry.block, pad=pad))
+
+
+def _conflicts_per_point(
+    layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
+) -> float:
+    """Bank conflicts of all gathers of a launch per updated point (every warp and group of
+    every block taken to conflict as the first warp's first group does)."""
+    per_block = gather_conflicts(layout, instruction, geometry) * (
+        geometry.block.warps * geometry.block.groups
+    )
+    return per_block * math.prod(geometry.blocks) / geometry.updated_points
 
 
 def gather_conflicts(

@@ -618,7 +618,7 @@ def _check_arguments(
 
 
 def _uncarried_loop_steps(loop: scf.ForOp, read: SSAValue, written: SSAValue) -> int:
-    """The steps of a time loop that carries no fields, reading and writing the same ones.
+    """The steps of a time loop that carries no fields: it reads and writes the function's.
 
     Writing the field it reads, each iteration is one step further; writing another, each
     recomputes the same output from the same input, which is one step.
@@ -707,7 +707,9 @@ def _one_per_function(applies: Sequence[stencil.ApplyOp]) -> None:
 class ConvertStencilToLStencilPass(ModulePass):
     """Replaces each function holding an upstream `stencil.apply` with its L0 equivalent.
 
-    See the module docstring for the rules. Example (`-p convert-stencil-to-lstencil`):
+    See the module docstring for the rules; note that a time loop that carries no fields and
+    stores into another field than it loads is ONE step, whatever its trip count, since every
+    iteration computes the same output. Example (`-p convert-stencil-to-lstencil`):
 
         %r = stencil.apply(%x = %t : !stencil.temp<?xf32>) -> (!stencil.temp<?xf32>) {
           %a = stencil.access %x[-1] : !stencil.temp<?xf32>

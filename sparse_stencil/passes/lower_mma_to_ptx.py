@@ -11,8 +11,11 @@ Parameters: the input grid and the output grid (both global, row-major). Per thr
 1. *prologue*: thread, lane and warp ids; per axis the points left in the interior from the
    block's output origin (``lim``), and that origin's flat index;
 2. *stage* (``mma.stage``): warps walk the box's rows (the axis before the innermost), lanes
-   its columns, outer axes are unrolled; a load is predicated on the point being in the grid
-   and zero-filled otherwise (``selp``), a store on the point being in the box; ``bar.sync``;
+   its columns (one element each, or 16 bytes each where the grid's rows and the block's
+   output box are multiples of 16 bytes, so that every access is aligned and lies wholly
+   inside or outside the grid), outer axes are unrolled; a load is predicated on the point
+   being in the grid and zero-filled otherwise (``selp``), a store on the point being in
+   the box; ``bar.sync``;
 3. *tile product* (``mma.tile_product``): per K step two 16-byte loads of the fragment table
    (A registers and metadata, B offsets), the B addresses (tile base + offset), then per
    group of MMA columns the B gathers (``ld.shared``, packed in pairs for 16-bit types) and
@@ -176,8 +179,10 @@ def _stage(builder: _Builder, context: _KernelContext) -> None:
         emit(ptx.MinOp("s32", emit(ptx.AddOp("s32", limit, 2 * r)), extent))
         for limit, r, extent in zip(context.limits, geometry.halo, box, strict=True)
     ]
-    columns = context.tid if dims == 1 else context.lane
-    width = geometry.block.threads if dims == 1 else WARP
+    vector = geometry.stage_vector
+    lanes = context.tid if dims == 1 else context.lane
+    columns = lanes if vector == 1 else emit(ptx.ShlOp("b32", lanes, vector.bit_length() - 1))
+    width = (geometry.block.threads if dims == 1 else WARP) * vector
     column_grid = emit(ptx.SubOp("s32", in_grid[-1], columns))
     chunks = _span(box[-1], width)
     rows: list[tuple[int, SSAValue | None, SSAValue | None]] = [(0, None, None)]
@@ -205,7 +210,7 @@ def _stage(builder: _Builder, context: _KernelContext) -> None:
         (
             chunk * width,
             emit(ptx.SetpOp("gt", "s32", column_grid, chunk * width)),
-            _box_guard(builder, columns, box[-1], chunk * width, width),
+            _box_guard(builder, columns, box[-1], chunk * width, width - vector + 1),
         )
         for chunk in range(chunks)
     ]
@@ -217,15 +222,19 @@ def _stage(builder: _Builder, context: _KernelContext) -> None:
             for column, column_in_grid, column_in_box in column_guards:
                 loaded = builder.both(row_guard, column_in_grid)
                 stored = builder.both(row_in_box, column_in_box)
-                value = _load_or_zero(
-                    builder, context, source, _shift(gstrides, plane, row, column) * size, loaded
+                values = _load_or_zero(
+                    builder,
+                    source,
+                    _shift(gstrides, plane, row, column) * size,
+                    _stage_type(context, vector),
+                    loaded,
                 )
                 builder.emit_all(
                     ptx.StOp(
                         "shared",
-                        _element_type(context),
+                        _stage_type(context, vector)[0],
                         target,
-                        [value],
+                        values,
                         offset=_shift(sstrides, plane, row, column) * size,
                         guard=stored,
                     )
@@ -258,20 +267,30 @@ def _element_type(context: _KernelContext) -> str:
     return "b32" if context.instruction.element_bytes == 4 else "b16"
 
 
+def _stage_type(context: _KernelContext, vector: int) -> tuple[str, int]:
+    """The type and vector width of one staging access: one element, or 16 bytes as b32s."""
+    if vector == 1:
+        return _element_type(context), 1
+    return "b32", 4
+
+
 def _load_or_zero(
     builder: _Builder,
-    context: _KernelContext,
     address: SSAValue,
     offset: int,
+    access: tuple[str, int],
     guard: SSAValue | None,
-) -> SSAValue:
-    kind = _element_type(context)
-    value = builder.emit(
-        ptx.LdOp("global", kind, address, offset=offset, non_coherent=True, guard=guard)
+) -> list[SSAValue]:
+    """A staging load, its registers zero where `guard` is false (points beyond the grid)."""
+    kind, width = access
+    values = builder.emit_all(
+        ptx.LdOp(
+            "global", kind, address, offset=offset, vector=width, non_coherent=True, guard=guard
+        )
     )
     if guard is None:
-        return value
-    return builder.emit(ptx.SelpOp(kind, value, 0, guard))
+        return list(values)
+    return [builder.emit(ptx.SelpOp(kind, value, 0, guard)) for value in values]
 
 
 def _tile_product(
@@ -428,7 +447,7 @@ def _flat_halo(geometry: Geometry) -> int:
 class _LowerKernel(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: mma.KernelOp, rewriter: PatternRewriter) -> None:
-        rewriter.replace_matched_op(lower_kernel(op), [])
+        rewriter.replace(op, lower_kernel(op), [])
 
 
 @dataclass(frozen=True)

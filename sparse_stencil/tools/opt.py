@@ -31,7 +31,8 @@ class PipelineError(StencilError):
 class SparseStencilOptMain(xDSLOptMain):
     """`xdsl-opt` that reads any file name as MLIR and records where each op starts.
 
-    The source positions let pass diagnostics name `file:line:column`.
+    The source positions let pass diagnostics name `file:line:column`. The pipeline is
+    checked pass by pass before xDSL builds it, whose own errors there are bare Python ones.
     """
 
     version_format = "sparse-stencil-opt built on xdsl {xdsl_version}"
