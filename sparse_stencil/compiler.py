@@ -35,7 +35,8 @@ from sparse_stencil.kernel.geometry import BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction, instruction_for
 from sparse_stencil.kernel.numerics import round_coefficients
 from sparse_stencil.kernel.search import MAX_TILES, TILE_SLACK, KernelChoice, choose_kernel
-from sparse_stencil.layout.matching import SparseGemm, convert_gemm
+from sparse_stencil.layout.matching import SparseGemm, convert_gemm, sparsify
+from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
 from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
 from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.passes.lower_layout_to_mma import check_arch, kernel_op
@@ -215,26 +216,30 @@ def candidate_layouts(
 
     L1 ranks every tile by the lower bound on its converted K per output point; the tiles
     within :data:`~.search.TILE_SLACK` of the best bound (at most :data:`~.search.MAX_TILES`)
-    are converted. On the dense path the morphed K, padded to 16, takes the bound's place.
+    are converted, for 16-bit grids both by the best conversion and by the pair-aware one
+    (:mod:`sparse_stencil.layout.pairing`). On the dense path the morphed K, padded to 16,
+    takes the bound's place, and the columns are ordered pairs first.
     """
     rule = sparsity_of(storage)
+    pairs = storage.name != "float32"
     if instruction.sparse:
         best = choose_layout(stencil, rule, tile)
         scored = [(c.padded_bound / math.prod(c.tile), c.tile) for c in best.candidates]
-        layouts: list[TiledGemm | SparseGemm] = [best.sparse]
+        gemms = [best.gemm]
         if tile is None:
             floor = min(s for s, _ in scored)
-            others = sorted((s, t) for s, t in scored if s <= TILE_SLACK * floor)
-            for _, shape in others:
-                if len(layouts) >= MAX_TILES:
-                    break
-                if shape != best.gemm.tile:
-                    layouts.append(convert_gemm(morph(stencil, shape), rule))
+            for _, shape in sorted((s, t) for s, t in scored if s <= TILE_SLACK * floor):
+                if len(gemms) < MAX_TILES and shape != best.gemm.tile:
+                    gemms.append(morph(stencil, shape))
+        layouts: list[TiledGemm | SparseGemm] = [best.sparse]
+        layouts += [convert_gemm(g, rule) for g in gemms[1:]]
+        if pairs:
+            layouts += [sparsify(g, convert_pairs(g)) for g in gemms]
         return layouts
     shapes = [check_tile(tile, stencil.dims)] if tile is not None else tile_shapes(stencil.dims)
-    gemms = [morph(stencil, shape) for shape in shapes]
-    gemms.sort(key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m))
-    return list(gemms[:MAX_TILES])
+    dense = [morph(stencil, shape) for shape in shapes]
+    dense.sort(key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m))
+    return [order_dense_pairs(g) if pairs else g for g in dense[:MAX_TILES]]
 
 
 def to_device_bits(values: npt.NDArray[np.float64], storage: StorageType) -> npt.NDArray[Any]:

@@ -125,8 +125,13 @@ class KernelOp(IRDLOperation):
 
     @property
     def mma_instruction(self) -> MmaInstruction:
-        """The tensor-core instruction the kernel issues."""
-        return INSTRUCTIONS[self.instruction.data]
+        """The tensor-core instruction the kernel issues (:class:`StencilError` if unknown)."""
+        name = self.instruction.data
+        if name not in INSTRUCTIONS:
+            raise StencilError(
+                f"unknown instruction '{name}': expected one of {', '.join(INSTRUCTIONS)}"
+            )
+        return INSTRUCTIONS[name]
 
     @property
     def geometry(self) -> Geometry:
@@ -147,12 +152,11 @@ class KernelOp(IRDLOperation):
         return next(op for op in self.body.ops if isinstance(op, kind))
 
     def verify_(self) -> None:
-        if self.instruction.data not in INSTRUCTIONS:
-            raise VerifyException(
-                f"unknown instruction '{self.instruction.data}': expected one of "
-                f"{', '.join(INSTRUCTIONS)}"
-            )
-        if (self.mma_instruction.a_type == "tf32") != (self.grid.storage.name == "float32"):
+        try:
+            instruction = self.mma_instruction
+        except StencilError as error:
+            raise VerifyException(str(error)) from error
+        if (instruction.a_type == "tf32") != (self.grid.storage.name == "float32"):
             raise VerifyException(
                 f"{self.instruction.data} cannot multiply a {self.grid.storage.mlir_name} grid"
             )
@@ -308,7 +312,7 @@ class TileProductOp(_PhaseOp):
         return [main] * (self.steps.data - 1) + [INSTRUCTIONS[self.last.data]]
 
     def _verify_against(self, geometry: Geometry) -> None:
-        main = self.kernel.mma_instruction
+        main = self.kernel.mma_instruction  # valid: the geometry was built from it
         if self.steps.data < 1:
             raise VerifyException("a tile product needs at least one K step")
         if self.last.data not in (main.name, main.single().name):
@@ -381,16 +385,46 @@ class LaunchOp(IRDLOperation):
     steps = prop_def(IntAttr)
     input = operand_def(GridType)
     output = result_def(GridType)
-    assembly_format = (
-        "$kernel `(` $input `)` `steps` $steps attr-dict `:` type($input) `->` type($output)"
-    )
-
     def __init__(self, kernel: str, grid: SSAValue, steps: int) -> None:
         super().__init__(
             operands=[grid],
             properties={"kernel": SymbolRefAttr(kernel), "steps": IntAttr(steps)},
             result_types=[grid.type],
         )
+
+    @classmethod
+    def parse(cls, parser: Parser) -> LaunchOp:
+        kernel = parser.parse_symbol_name().data
+        parser.parse_punctuation("(")
+        grid = parser.parse_operand()
+        parser.parse_punctuation(")")
+        steps = _parse_int(parser, "steps")
+        attributes = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        parser.parse_type()
+        parser.parse_punctuation("->")
+        output = parser.parse_type()
+        op = cls.__new__(cls)
+        IRDLOperation.__init__(
+            op,
+            operands=[grid],
+            properties={"kernel": SymbolRefAttr(kernel), "steps": IntAttr(steps)},
+            attributes=attributes,
+            result_types=[output],
+        )
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.kernel.root_reference.data)
+        printer.print_string("(")
+        printer.print_operand(self.input)
+        printer.print_string(f") steps {self.steps.data}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.input.type)
+        printer.print_string(" -> ")
+        printer.print_attribute(self.output.type)
 
     def verify_(self) -> None:
         if self.steps.data < 1:

@@ -61,7 +61,7 @@ def round_coefficients(stencil: Stencil, instruction: MmaInstruction) -> npt.NDA
     compute = COMPUTE_TYPES[instruction.a_type]
     exact = np.array(stencil.coefficients, dtype=np.float64)
     rounded = compute.round(exact)
-    for offset, c, r in zip(stencil.offsets, exact, rounded, strict=True):
+    for offset, c, r in zip(stencil.offsets, stencil.coefficients, rounded.tolist(), strict=True):
         if np.isinf(r):
             raise StencilError(
                 f"coefficient {c!r} at offset {list(offset)} overflows {compute.mlir_name} "

@@ -38,6 +38,7 @@ from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.tables import (
     OFFSET_WORD,
     fragment_table,
+    paired_registers,
     step_instructions,
     thread_table,
 )
@@ -86,18 +87,56 @@ def registers(instruction: MmaInstruction, block: BlockLayout, dims: int) -> int
     return 4 * block.groups + 5 + 2 * elements + 20 + 2 * dims
 
 
+@dataclass(frozen=True)
+class StepPlan:
+    """A layout's K steps: each one's instruction, and how many of its B registers load as
+    one 32-bit word when the block's tiles start at elements of one parity."""
+
+    instructions: list[MmaInstruction]
+    paired: list[int]
+
+    @classmethod
+    def of(cls, layout: TiledGemm | SparseGemm, instruction: MmaInstruction) -> StepPlan:
+        """The plan of `layout`, its pairs counted on a block of one column of tiles."""
+        steps = step_instructions(layout, instruction)
+        dims = len(layout.tile)
+        probe = Geometry(
+            tuple(3 * (8 * t + 2 * r) for t, r in zip(layout.tile, layout.halo, strict=True)),
+            layout.halo,
+            layout.tile,
+            BlockLayout(1, 1, (8,) + (1,) * (dims - 1)),
+            instruction.element_bytes,
+        )
+        probe = _with_pad(probe, probe.box[-1] % 2)
+        paired = paired_registers(
+            steps,
+            probe,
+            fragment_table(layout, instruction, probe),
+            thread_table(layout, probe)[:, 0],
+        )
+        return cls(steps, [sum(p) for p in paired])
+
+
+def uniform_parity(geometry: Geometry) -> bool:
+    """Whether every tile (and group) of a block starts at an element of one parity: an even
+    pitch, and tiles an even number of elements apart on the innermost axis."""
+    even_pitch = geometry.dims == 1 or geometry.pitch % 2 == 0
+    inner = geometry.tile[-1] % 2 == 0 or geometry.block.arrangement[-1] == 1
+    return even_pitch and inner and (geometry.dims > 1 or geometry.group_shift % 2 == 0)
+
+
 def cost(
     instruction: MmaInstruction,
     geometry: Geometry,
-    k_steps: Sequence[MmaInstruction],
+    plan: StepPlan,
     arch: str,
 ) -> BlockCost | None:
-    """The cost of a kernel of K steps `k_steps` under `geometry`; None when infeasible."""
+    """The cost of a kernel of K steps `plan` under `geometry`; None when infeasible."""
     block = geometry.block
     regs = registers(instruction, block, geometry.dims)
     if geometry.shared_bytes > MAX_SHARED or regs > MAX_REGISTERS or block.threads > 1024:
         return None
-    per_block = block.warps * _warp_instructions(instruction, geometry, k_steps)
+    per_block = block.warps * _warp_instructions(instruction, geometry, plan)
     blocks = math.prod(geometry.blocks)
     points = geometry.updated_points
     staged = math.prod(geometry.box) * instruction.element_bytes
@@ -115,21 +154,24 @@ def cost(
     )
 
 
-def step_instructions_issued(step: MmaInstruction, groups: int) -> int:
+def step_instructions_issued(step: MmaInstruction, groups: int, paired: int) -> int:
     """Warp-instructions of one K step: fragment loads, B addresses, then per group the
-    gathers, the packs of 16-bit pairs and the MMA."""
+    gathers (one per 32-bit element or aligned pair), the packs of the other 16-bit pairs
+    and the MMA."""
     elements = len(step.b_rows(0))
     loads = 1 + int(step.sparse) + -(-elements // 4)
-    packs = 0 if step.element_bytes == 4 else elements // 2
-    return loads + elements + groups * (elements + packs + 1)
+    packs = 0 if step.element_bytes == 4 else elements // 2 - paired
+    return loads + elements - paired + groups * (elements - paired + packs + 1)
 
 
-def _warp_instructions(
-    instruction: MmaInstruction, geometry: Geometry, k_steps: Sequence[MmaInstruction]
-) -> float:
+def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:
     """Warp-instructions one warp issues, by the emitter's structure."""
     block = geometry.block
-    product = sum(step_instructions_issued(step, block.groups) for step in k_steps)
+    paired = plan.paired if uniform_parity(geometry) else [0] * len(plan.paired)
+    product = sum(
+        step_instructions_issued(step, block.groups, p)
+        for step, p in zip(plan.instructions, paired, strict=True)
+    )
     dims = geometry.dims
     width = block.threads if dims == 1 else WARP
     rows = -(-geometry.box[-2] // block.warps) if dims >= 2 else 1
@@ -187,7 +229,7 @@ def choose_block(
     best one then gets the pad (:func:`pads`) that minimises its cost with the bank
     conflicts of its gathers counted in.
     """
-    k_steps = step_instructions(layout, instruction)
+    plan = StepPlan.of(layout, instruction)
     options = [block] if block is not None else list(block_layouts(len(shape)))
     best: tuple[float, Geometry] | None = None
     for option in options:
@@ -195,7 +237,7 @@ def choose_block(
             tuple(shape), layout.halo, layout.tile, option, instruction.element_bytes
         )
         geometry = _with_pad(geometry, pads(geometry)[0])
-        estimate = cost(instruction, geometry, k_steps, arch)
+        estimate = cost(instruction, geometry, plan, arch)
         if estimate is not None and (best is None or estimate.total < best[0]):
             best = (estimate.total, geometry)
     if best is None:
@@ -208,12 +250,12 @@ def choose_block(
     scored: list[tuple[float, int, Geometry, BlockCost]] = []
     for pad in pads(best[1]):
         geometry = _with_pad(best[1], pad)
-        estimate = cost(instruction, geometry, k_steps, arch)
+        estimate = cost(instruction, geometry, plan, arch)
         if estimate is not None:
             conflicts = _conflicts_per_point(layout, instruction, geometry)
             scored.append((estimate.total + conflicts, pad, geometry, estimate))
     _, _, geometry, estimate = min(scored, key=lambda s: (s[0], s[1]))
-    return KernelChoice(layout, instruction, geometry, k_steps, estimate, len(options))
+    return KernelChoice(layout, instruction, geometry, plan.instructions, estimate, len(options))
 
 
 def pads(geometry: Geometry) -> list[int]:
@@ -231,28 +273,34 @@ def _with_pad(geometry: Geometry, pad: int) -> Geometry:
 def _conflicts_per_point(
     layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
 ) -> float:
-    """Bank conflicts of all gathers of a launch per updated point (every warp and group of
-    every block taken to conflict as the first warp's first group does)."""
-    per_block = gather_conflicts(layout, instruction, geometry) * (
-        geometry.block.warps * geometry.block.groups
-    )
+    """Bank conflicts of all gathers of a launch per updated point."""
+    per_block = gather_conflicts(layout, instruction, geometry) * geometry.block.groups
     return per_block * math.prod(geometry.blocks) / geometry.updated_points
 
 
 def gather_conflicts(
     layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
 ) -> int:
-    """Bank conflicts of one warp's B gathers over all K steps, for the first warp and group.
+    """Bank conflicts of the B gathers of one group of every warp of a block, over all K
+    steps (the other groups are the same shifted by a multiple of the pitch).
 
     32 banks of 4 bytes; lanes reading the same 4-byte word share it; the conflicts of one
-    load are the most distinct words any bank serves, less one.
+    load are the most distinct words any bank serves, less one. An aligned pair is one
+    32-bit load (:func:`~sparse_stencil.kernel.tables.paired_registers`), other elements
+    one load each.
     """
+    steps = step_instructions(layout, instruction)
     fragments = fragment_table(layout, instruction, geometry)
-    bases = thread_table(layout, geometry)[:WARP, 0].astype(np.int64)
+    bases = thread_table(layout, geometry)[:, 0]
+    paired = paired_registers(steps, geometry, fragments, bases)
     total = 0
-    for s, step in enumerate(step_instructions(layout, instruction)):
-        for e in range(len(step.b_rows(0))):
-            total += _conflicts(bases + fragments[s, :, OFFSET_WORD + e].astype(np.int64))
+    for warp in range(geometry.block.warps):
+        tiles = bases[warp * WARP : (warp + 1) * WARP].astype(np.int64)
+        for s, step in enumerate(steps):
+            for e in range(len(step.b_rows(0))):
+                if e % 2 and e // 2 < len(paired[s]) and paired[s][e // 2]:
+                    continue
+                total += _conflicts(tiles + fragments[s, :, OFFSET_WORD + e].astype(np.int64))
     return total
 
 

@@ -23,6 +23,8 @@ geometry's group shift) that the kernel writes as an immediate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -142,13 +144,66 @@ def _metadata_words(layout: TiledGemm | SparseGemm, columns: int) -> npt.NDArray
 def _slot_offsets(
     layout: TiledGemm | SparseGemm, geometry: Geometry, slots: int
 ) -> npt.NDArray[np.int64]:
-    """Per K slot, the byte offset in shared memory of the input it gathers from the tile."""
+    """Per K slot, the byte offset in shared memory of the input it gathers from the tile.
+
+    A padding slot multiplies a zero coefficient, so it may read any staged input: it reads
+    the neighbour of its register partner (or, with a padding partner, an aligned pair of
+    the tile's inputs), so that the pair can load as one 32-bit word (:func:`paired_registers`).
+    """
     shared = np.array(geometry.shared_strides) * geometry.element_bytes
-    gathered = layout.inputs @ shared
-    offsets = np.zeros(slots, dtype=np.int64)
+    columns = np.full(slots, -1, dtype=np.int64)
     if isinstance(layout, SparseGemm):
-        real = layout.permutation >= 0
-        offsets[: layout.k_after][real] = gathered[layout.permutation[real]]
+        columns[: layout.k_after] = layout.permutation
     else:
-        offsets[: layout.k] = gathered
-    return offsets
+        columns[: layout.k] = np.arange(layout.k)
+    points = np.zeros((slots, geometry.dims), dtype=np.int64)
+    points[columns >= 0] = layout.inputs[columns[columns >= 0]]
+    if geometry.element_bytes == 2:
+        _fill_padding_pairs(points, columns >= 0, layout)
+    return points @ shared
+
+
+def _fill_padding_pairs(
+    points: npt.NDArray[np.int64], real: npt.NDArray[np.bool_], layout: TiledGemm | SparseGemm
+) -> None:
+    """Give padding slots the input next to their register partner, inside the tile's input
+    box (which the block stages), in place."""
+    low, high = layout.inputs.min(axis=0), layout.inputs.max(axis=0)
+    step = np.zeros(points.shape[1], dtype=np.int64)
+    step[-1] = 1
+    aligned = [p for p in layout.inputs if (p[-1] + layout.halo[-1]) % 2 == 0 and p[-1] < high[-1]]
+    anchor = aligned[0] if aligned else layout.inputs[0]
+    for first in range(0, len(points), 2):
+        second = first + 1
+        if real[first] and not real[second] and points[first][-1] < high[-1]:
+            points[second] = points[first] + step
+        elif real[second] and not real[first] and points[second][-1] > low[-1]:
+            points[first] = points[second] - step
+        elif not real[first] and not real[second]:
+            points[first], points[second] = anchor, anchor + step
+
+
+def paired_registers(
+    steps: Sequence[MmaInstruction],
+    geometry: Geometry,
+    fragments: npt.NDArray[np.int32],
+    tile_bases: npt.NDArray[np.int32],
+) -> list[list[bool]]:
+    """Per K step and B register: whether, for every thread and group of the block, the
+    register's two 16-bit elements are one 4-byte-aligned word of shared memory."""
+    if geometry.element_bytes != 2:
+        return [[False] * (len(step.b_rows(0)) // 2) for step in steps]
+    threads = geometry.block.threads
+    lanes = np.arange(threads) % WARP
+    shift = geometry.group_shift * geometry.shared_strides[0] * geometry.element_bytes
+    bases = tile_bases.astype(np.int64)[:, None] + shift * np.arange(geometry.block.groups)
+    result: list[list[bool]] = []
+    for s, step in enumerate(steps):
+        offsets = fragments[s, lanes, OFFSET_WORD:].astype(np.int64)
+        registers: list[bool] = []
+        for r in range(len(step.b_rows(0)) // 2):
+            low, high = offsets[:, 2 * r], offsets[:, 2 * r + 1]
+            adjacent = bool((high - low == 2).all())
+            registers.append(adjacent and bool((((bases + low[:, None]) % 4) == 0).all()))
+        result.append(registers)
+    return result

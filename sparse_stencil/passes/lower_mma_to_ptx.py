@@ -45,7 +45,12 @@ from xdsl.pattern_rewriter import (
 from sparse_stencil.dialects import mma, ptx
 from sparse_stencil.kernel.geometry import WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
-from sparse_stencil.kernel.tables import FRAGMENT_WORDS, METADATA_WORD, OFFSET_WORD
+from sparse_stencil.kernel.tables import (
+    FRAGMENT_WORDS,
+    METADATA_WORD,
+    OFFSET_WORD,
+    paired_registers,
+)
 
 _STORAGE_PTX = {"float16": "f16", "bfloat16": "bf16", "float32": "f32"}
 
@@ -107,7 +112,16 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
     builder = _Builder()
     context = _prologue(builder, kernel, name)
     _stage(builder, context)
-    accumulators = _tile_product(builder, context, product.instructions, name)
+    steps = product.instructions
+    paired = paired_registers(
+        steps,
+        geometry,
+        np.array(product.fragments.get_values(), dtype=np.int32).reshape(
+            len(steps), WARP, FRAGMENT_WORDS
+        ),
+        np.array(product.tile_bases.get_values(), dtype=np.int32),
+    )
+    accumulators = _tile_product(builder, context, steps, paired, name)
     _store(builder, context, accumulators)
     builder.emit_all(ptx.RetOp())
     params = [(f"{name}_x", "u64"), (f"{name}_y", "u64")]
@@ -294,7 +308,11 @@ def _load_or_zero(
 
 
 def _tile_product(
-    builder: _Builder, context: _KernelContext, steps: Sequence[MmaInstruction], name: str
+    builder: _Builder,
+    context: _KernelContext,
+    steps: Sequence[MmaInstruction],
+    paired: Sequence[Sequence[bool]],
+    name: str,
 ) -> list[tuple[SSAValue, ...]]:
     """Accumulate every group over the K steps (module docstring, step 3)."""
     geometry = context.geometry
@@ -319,9 +337,14 @@ def _tile_product(
             else None
         )
         b_offsets = _load_words(builder, fragments, entry + 4 * OFFSET_WORD, len(step.b_rows(0)))
-        addresses = [emit(ptx.AddOp("u32", tile_base, o)) for o in b_offsets]
+        registers = paired[index]
+        addresses = {
+            e: emit(ptx.AddOp("u32", tile_base, o))
+            for e, o in enumerate(b_offsets)
+            if not (e % 2 and e // 2 < len(registers) and registers[e // 2])
+        }
         for group in range(groups):
-            b = _gather(builder, context, addresses, group * group_bytes)
+            b = _gather(builder, context, addresses, registers, group * group_bytes)
             accumulators[group] = _mma(builder, step, a, b, metadata, accumulators[group])
     return accumulators
 
@@ -345,16 +368,32 @@ def _load_words(builder: _Builder, address: SSAValue, offset: int, count: int) -
 
 
 def _gather(
-    builder: _Builder, context: _KernelContext, addresses: Sequence[SSAValue], shift: int
+    builder: _Builder,
+    context: _KernelContext,
+    addresses: dict[int, SSAValue],
+    paired: Sequence[bool],
+    shift: int,
 ) -> list[SSAValue]:
-    """The lane's B registers for one group: its elements, packed in pairs if 16-bit."""
-    kind = _element_type(context)
-    loaded = [
-        builder.emit(ptx.LdOp("shared", kind, address, offset=shift)) for address in addresses
-    ]
-    if kind == "b32":
-        return loaded
-    return [builder.emit(ptx.PackOp(lo, hi)) for lo, hi in zip(loaded[::2], loaded[1::2])]
+    """The lane's B registers for one group: 32-bit elements, or pairs of 16-bit ones, each
+    one aligned 32-bit load where `paired` says so, else two loads and a pack."""
+    if context.instruction.element_bytes == 4:
+        return [
+            builder.emit(ptx.LdOp("shared", "b32", addresses[e], offset=shift))
+            for e in sorted(addresses)
+        ]
+    registers: list[SSAValue] = []
+    for r, whole in enumerate(paired):
+        if whole:
+            registers.append(
+                builder.emit(ptx.LdOp("shared", "b32", addresses[2 * r], offset=shift))
+            )
+            continue
+        low, high = (
+            builder.emit(ptx.LdOp("shared", "b16", addresses[e], offset=shift))
+            for e in (2 * r, 2 * r + 1)
+        )
+        registers.append(builder.emit(ptx.PackOp(low, high)))
+    return registers
 
 
 def _mma(

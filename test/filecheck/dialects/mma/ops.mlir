@@ -7,7 +7,7 @@
 // The stock xdsl-opt sees the dialect through the xdsl.universe entry point.
 // RUN: xdsl-opt %s | filecheck %s
 
-// Heat-1D on a 40-point f16 grid, as lower-layout-to-mma makes it
+// Heat-1D on a 40-point f16 grid, a kernel that lower-layout-to-mma made (block pad 0)
 // (`sparse-stencil show heat-1d --shape 40 --mlir | sparse-stencil-opt -p
 // morph-stencil-layout,convert-structured-sparsity,lower-layout-to-mma`).
 // Tables print one row a line: 32 lanes x 16 words of fragments per K step, 32 tile bases,

@@ -30,4 +30,4 @@ builtin.module {
 // DENSE:      mma.launch @kernel_0(
 
 // `block` forces the block layout: one warp of one group of 1x8 tiles.
-// BLOCK: mma.kernel @kernel_0 grid !lstencil.grid<20x24xf16> {{.*}} instruction "mma.sp.m16n8k32.f16" warps 1 groups 1 arrangement [1, 8] pad 0 {
+// BLOCK: mma.kernel @kernel_0 grid !lstencil.grid<20x24xf16> {{.*}} instruction "mma.sp.m16n8k32.f16" warps 1 groups 1 arrangement [1, 8] pad {{[0-9]+}} {

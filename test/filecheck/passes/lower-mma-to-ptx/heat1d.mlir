@@ -2,7 +2,7 @@
 // RUN: sparse-stencil-opt %s -p lower-mma-to-ptx -t ptx | filecheck %s --check-prefix=PTX
 // RUN: sparse-stencil-opt %s -p lower-mma-to-ptx -t 'ptx{arch=sm_90}' | filecheck %s --check-prefix=SM90
 
-// Heat-1D on a 40-point f16 grid, as lower-layout-to-mma makes it
+// Heat-1D on a 40-point f16 grid, a kernel that lower-layout-to-mma made (block pad 0)
 // (`sparse-stencil show heat-1d --shape 40 --mlir | sparse-stencil-opt -p
 // morph-stencil-layout,convert-structured-sparsity,lower-layout-to-mma`).
 
