@@ -36,8 +36,8 @@ from sparse_stencil.kernel.instruction import MmaInstruction, instruction_for
 from sparse_stencil.kernel.numerics import round_coefficients
 from sparse_stencil.kernel.search import MAX_TILES, TILE_SLACK, KernelChoice, choose_kernel
 from sparse_stencil.layout.matching import SparseGemm, convert_gemm, sparsify
-from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
 from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
+from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
 from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.passes.lower_layout_to_mma import check_arch, kernel_op
 from sparse_stencil.passes.lower_mma_to_ptx import LowerMmaToPtxPass
@@ -137,6 +137,24 @@ class Kernel:
             f"redundancy {s['redundancy']:.2f}, shared {s['shared_bytes']} B"
         )
 
+    @property
+    def halo(self) -> tuple[int, ...]:
+        """Width per axis of the boundary band that no step writes (a subdomain's halo)."""
+        return self.geometry.halo
+
+    def run(self, x: Any, steps: int = 1, stream: Any = None) -> Any:
+        """Apply the kernel `steps` times to the grid `x` on the GPU, through pycuda.
+
+        A host array in (anything numpy takes) gives a numpy array out, of the storage
+        dtype (bfloat16 as float32 holding the bfloat16 values). A device array (an object
+        with ``__cuda_array_interface__``: CuPy, PyTorch, a pycuda ``GPUArray``) of the
+        storage dtype and `shape`, C-contiguous, is updated in place and returned. `stream`
+        is a ``pycuda.driver.Stream`` or None. See :mod:`sparse_stencil.runtime`.
+        """
+        from sparse_stencil.runtime.launcher import run
+
+        return run(self, x, steps, stream)
+
 
 def compile(
     stencil: Stencil,
@@ -149,6 +167,7 @@ def compile(
     block: BlockLayout | None = None,
     assemble: bool = True,
     profile: bool = False,
+    cache: bool = False,
 ) -> Kernel:
     """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
 
@@ -156,8 +175,14 @@ def compile(
     `tile` forces L1's output tile and `block` the block layout. With `assemble` (and ptxas
     available) ptxas assembles the module and its register and spill counts go into the
     stats; with `profile`, the simulator's per-point instruction profile too
-    (:meth:`Kernel.profile`, ``stats["profile"]``).
+    (:meth:`Kernel.profile`, ``stats["profile"]``). With `cache`, the kernel comes from
+    the disk cache when it holds it (:mod:`sparse_stencil.runtime.cache`), and goes there.
     """
+    if cache:
+        from sparse_stencil.runtime import cache as disk
+
+        options = disk.CompileOptions(dtype, arch, sparsity, tile, block, assemble, profile)
+        return disk.cached_compile(stencil, shape, options)
     start = time.perf_counter()
     storage = storage_type(dtype)
     check_arch(arch)

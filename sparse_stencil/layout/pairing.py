@@ -95,7 +95,9 @@ def _fully_paired_chunks(
 ) -> list[tuple[int, int, int, int]]:
     """Chunks of two pair units with at most 2 non-zeros per row, as many as matching gives,
     ordered by their first column."""
-    per_unit = np.array([counts[:, a] + counts[:, b] for a, b in units]).reshape(len(units), -1)
+    if not units:
+        return []
+    per_unit = np.array([counts[:, a] + counts[:, b] for a, b in units]).reshape(-1, len(counts))
     graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(len(units)))
     fits = (per_unit[:, None, :] + per_unit[None, :, :] <= 2).all(axis=2)
