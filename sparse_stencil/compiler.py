@@ -167,12 +167,16 @@ def compile(
     block: BlockLayout | None = None,
     assemble: bool = True,
     profile: bool = False,
+    pairs: bool | None = None,
     cache: bool = False,
 ) -> Kernel:
     """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
 
     `sparsity` is "sparse" (`mma.sp`) or "dense" (`mma.sync` on the unconverted matrix);
-    `tile` forces L1's output tile and `block` the block layout. With `assemble` (and ptxas
+    `tile` forces L1's output tile and `block` the block layout (whose pad the search still
+    chooses). `pairs` chooses among the 2:4 conversions: None lets the cost model pick, False
+    keeps the densest (least redundant) conversion, True the pair-aware one whose B operands
+    load in 32-bit pairs (:mod:`sparse_stencil.layout.pairing`). With `assemble` (and ptxas
     available) ptxas assembles the module and its register and spill counts go into the
     stats; with `profile`, the simulator's per-point instruction profile too
     (:meth:`Kernel.profile`, ``stats["profile"]``). With `cache`, the kernel comes from
@@ -181,7 +185,7 @@ def compile(
     if cache:
         from sparse_stencil.runtime import cache as disk
 
-        options = disk.CompileOptions(dtype, arch, sparsity, tile, block, assemble, profile)
+        options = disk.CompileOptions(dtype, arch, sparsity, tile, block, assemble, profile, pairs)
         return disk.cached_compile(stencil, shape, options)
     start = time.perf_counter()
     storage = storage_type(dtype)
@@ -189,7 +193,7 @@ def compile(
     grid_shape = stencil.check_grid(shape)
     if math.prod(grid_shape) > _MAX_ELEMENTS:
         raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
-    choice = choose(stencil, grid_shape, storage, arch, sparsity, tile, block)
+    choice = choose(stencil, grid_shape, storage, arch, sparsity, tile, block, pairs)
     entry = _entry_name(stencil, storage, sparsity)
     module = ModuleOp([kernel_op(entry, GridType.of(grid_shape, storage), choice)])
     LowerMmaToPtxPass().apply(Context(), module)
@@ -212,6 +216,7 @@ def choose(
     sparsity: Sparsity = "sparse",
     tile: Sequence[int] | None = None,
     block: BlockLayout | None = None,
+    pairs: bool | None = None,
 ) -> KernelChoice:
     """The kernel layout (L1 tile, its GEMM, block layout) for `stencil` on a `shape` grid.
 
@@ -223,7 +228,7 @@ def choose(
     instruction = instruction_for(storage, sparsity == "sparse")
     round_coefficients(stencil, instruction)
     return choose_kernel(
-        lambda: candidate_layouts(stencil, storage, instruction, tile),
+        lambda: candidate_layouts(stencil, storage, instruction, tile, pairs),
         instruction,
         shape,
         arch,
@@ -236,6 +241,7 @@ def candidate_layouts(
     storage: StorageType,
     instruction: MmaInstruction,
     tile: Sequence[int] | None,
+    pairs: bool | None = None,
 ) -> list[TiledGemm | SparseGemm]:
     """The L1 layouts the kernel search compares: `tile`'s alone, or L1's best few.
 
@@ -246,7 +252,7 @@ def candidate_layouts(
     takes the bound's place, and the columns are ordered pairs first.
     """
     rule = sparsity_of(storage)
-    pairs = storage.name != "float32"
+    sixteen_bit = storage.name != "float32"
     if instruction.sparse:
         best = choose_layout(stencil, rule, tile)
         scored = [(c.padded_bound / math.prod(c.tile), c.tile) for c in best.candidates]
@@ -256,15 +262,16 @@ def candidate_layouts(
             for _, shape in sorted((s, t) for s, t in scored if s <= TILE_SLACK * floor):
                 if len(gemms) < MAX_TILES and shape != best.gemm.tile:
                     gemms.append(morph(stencil, shape))
-        layouts: list[TiledGemm | SparseGemm] = [best.sparse]
-        layouts += [convert_gemm(g, rule) for g in gemms[1:]]
-        if pairs:
+        layouts: list[TiledGemm | SparseGemm] = []
+        if not pairs:
+            layouts += [best.sparse, *(convert_gemm(g, rule) for g in gemms[1:])]
+        if sixteen_bit and pairs is not False:
             layouts += [sparsify(g, convert_pairs(g)) for g in gemms]
-        return layouts
+        return layouts or [best.sparse]
     shapes = [check_tile(tile, stencil.dims)] if tile is not None else tile_shapes(stencil.dims)
     dense = [morph(stencil, shape) for shape in shapes]
     dense.sort(key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m))
-    return [order_dense_pairs(g) if pairs else g for g in dense[:MAX_TILES]]
+    return [order_dense_pairs(g) if sixteen_bit else g for g in dense[:MAX_TILES]]
 
 
 def to_device_bits(values: npt.NDArray[np.float64], storage: StorageType) -> npt.NDArray[Any]:

@@ -8,8 +8,9 @@ the lane or the tile at run time beyond one table load and an add:
   wants them), word 4 its metadata word (sparse forms) and words 8-15 the byte offsets, from
   the origin of the lane's B tile in shared memory, of the B elements it gathers
   (:meth:`~.instruction.MmaInstruction.b_rows`; the K permutation of the 2:4 conversion is
-  folded in here, a padding slot reads the tile origin, times a zero coefficient). All warps
-  share it; per K step a lane loads what its instruction needs of it.
+  folded in here; a padding slot, which meets a zero coefficient, reads a staged input next
+  to its register partner so that the pair can still load as one word). All warps share it;
+  per K step a lane loads what its instruction needs of it.
 - the **thread table**, ``(threads, 4 + 4 (1 + d))`` words: word 0 is the shared-memory byte
   offset of the thread's B tile origin (tile ``g`` of its warp), then for each of the four
   accumulator values ``c0..c3`` (points g and g + 8 of tiles 2t and 2t + 1) the element

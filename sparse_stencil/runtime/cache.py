@@ -73,6 +73,7 @@ class CompileOptions:
     block: BlockLayout | None = None
     assemble: bool = True
     profile: bool = False
+    pairs: bool | None = None
 
 
 def cache_dir() -> Path:
@@ -116,6 +117,7 @@ def cache_key(stencil: Stencil, shape: Sequence[int], options: CompileOptions) -
         "assemble": options.assemble,
         "ptxas": _ptxas_identity() if options.assemble else None,
         "profile": options.profile,
+        "pairs": options.pairs,
         "version": _package_version(),
         "source": source_fingerprint(),
     }
@@ -199,6 +201,7 @@ def _compile(stencil: Stencil, shape: Sequence[int], options: CompileOptions) ->
         block=options.block,
         assemble=options.assemble,
         profile=options.profile,
+        pairs=options.pairs,
         cache=False,
     )
 
