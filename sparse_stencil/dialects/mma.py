@@ -396,12 +396,12 @@ class LaunchOp(IRDLOperation):
     def parse(cls, parser: Parser) -> LaunchOp:
         kernel = parser.parse_symbol_name().data
         parser.parse_punctuation("(")
-        grid = parser.parse_operand()
+        unresolved = parser.parse_unresolved_operand()
         parser.parse_punctuation(")")
         steps = _parse_int(parser, "steps")
         attributes = parser.parse_optional_attr_dict()
         parser.parse_punctuation(":")
-        parser.parse_type()
+        grid = parser.resolve_operand(unresolved, parser.parse_type())
         parser.parse_punctuation("->")
         output = parser.parse_type()
         op = cls.__new__(cls)

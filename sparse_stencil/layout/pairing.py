@@ -97,13 +97,16 @@ def _fully_paired_chunks(
     ordered by their first column."""
     if not units:
         return []
-    per_unit = np.array([counts[:, a] + counts[:, b] for a, b in units]).reshape(-1, len(counts))
+    per_unit = np.array([counts[:, a] + counts[:, b] for a, b in units])
     graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(len(units)))
     fits = (per_unit[:, None, :] + per_unit[None, :, :] <= 2).all(axis=2)
     graph.add_edges_from((int(i), int(j)) for i, j in np.argwhere(np.triu(fits, 1)))
-    matching = nx.max_weight_matching(graph, maxcardinality=True)
-    chunks = [(*units[min(i, j)], *units[max(i, j)]) for i, j in matching]
+    matching: set[tuple[int, int]] = nx.max_weight_matching(graph, maxcardinality=True)
+    chunks: list[tuple[int, int, int, int]] = []
+    for i, j in matching:
+        (a, b), (c, d) = units[min(i, j)], units[max(i, j)]
+        chunks.append((a, b, c, d))
     return sorted(chunks)
 
 
