@@ -58,7 +58,12 @@ def round_coefficients(stencil: Stencil, instruction: MmaInstruction) -> npt.NDA
     Raises :class:`StencilError` naming the first coefficient that overflows the type, or
     that rounds to zero while it is not zero.
     """
-    compute = COMPUTE_TYPES[instruction.a_type]
+    return round_coefficients_to(stencil, COMPUTE_TYPES[instruction.a_type])
+
+
+def round_coefficients_to(stencil: Stencil, compute: StorageType) -> npt.NDArray[np.float64]:
+    """The stencil's coefficients rounded to `compute`, refused as by
+    :func:`round_coefficients`."""
     exact = np.array(stencil.coefficients, dtype=np.float64)
     rounded = compute.round(exact)
     for offset, c, r in zip(stencil.offsets, stencil.coefficients, rounded.tolist(), strict=True):

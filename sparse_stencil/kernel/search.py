@@ -140,18 +140,24 @@ def cost(
     blocks = math.prod(geometry.blocks)
     points = geometry.updated_points
     staged = math.prod(geometry.box) * instruction.element_bytes
-    resident = min(
-        _SM_SHARED[arch] // max(geometry.shared_bytes, 1),
-        _SM_WARPS // block.warps,
-        _SM_BLOCKS,
-        _SM_REGISTERS // (regs * block.threads),
-    )
     return BlockCost(
         instructions=blocks * per_block / points,
         staged_bytes=blocks * staged / points,
         registers=regs,
-        resident_warps=resident * block.warps,
+        resident_warps=resident_warps(arch, geometry.shared_bytes, block.warps, regs),
     )
+
+
+def resident_warps(arch: str, shared_bytes: int, warps: int, registers: int) -> int:
+    """Warps of a kernel whose blocks have `warps` warps, `shared_bytes` of shared memory
+    and `registers` per thread that fit on one multiprocessor of `arch`."""
+    blocks = min(
+        _SM_SHARED[arch] // max(shared_bytes, 1),
+        _SM_WARPS // warps,
+        _SM_BLOCKS,
+        _SM_REGISTERS // (registers * WARP * warps),
+    )
+    return blocks * warps
 
 
 def step_instructions_issued(step: MmaInstruction, groups: int, paired: int) -> int:

@@ -49,6 +49,8 @@ class CompileStencilPass(ModulePass):
     """Force L1's output tile (extents per axis)."""
     block: tuple[int, ...] | None = None
     """Force the block layout: warps, groups per warp, then tiles per axis of a group."""
+    pairs: bool | None = None
+    """2:4 conversion: the cost model's pick (unset), the densest (false), pair-aware (true)."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         from sparse_stencil.compiler import choose
@@ -70,6 +72,7 @@ class CompileStencilPass(ModulePass):
                         self.sparsity,
                         self.tile,
                         block,
+                        self.pairs,
                     )
                 )
             except StencilError as error:

@@ -1,4 +1,5 @@
-"""Lower L2 to L3: each `mma.kernel` becomes a `ptx.entry` and its two tables `ptx.global`s.
+"""Lower L2 to L3: each `mma.kernel` becomes a `ptx.entry` (and, on the tensor cores, the two
+tables it reads, as `ptx.global`s).
 
 The kernel is straight-line code: the grid shape, the block layout and the K steps are known
 at compile time, so every loop is unrolled and every shift between elements, rows, groups and
@@ -6,16 +7,15 @@ K steps is an immediate offset of a load or store. What depends on the thread co
 the tables (:mod:`sparse_stencil.kernel.tables`), what depends on the block from ``%ctaid``.
 There is no division or remainder anywhere, and no branch: edges are handled by predicates.
 
-Parameters: the input grid and the output grid (both global, row-major). Per thread:
+Parameters: the input grid and the output grid (both global, row-major). Per thread of a
+tensor-core kernel:
 
-1. *prologue*: thread, lane and warp ids; per axis the points left in the interior from the
-   block's output origin (``lim``), and that origin's flat index;
-2. *stage* (``mma.stage``): warps walk the box's rows (the axis before the innermost), lanes
-   its columns (one element each, or 16 bytes each where the grid's rows and the block's
-   output box are multiples of 16 bytes, so that every access is aligned and lies wholly
-   inside or outside the grid), outer axes are unrolled; a load is predicated on the point
-   being in the grid and zero-filled otherwise (``selp``), a store on the point being in
-   the box; ``bar.sync``;
+1. *prologue* (:func:`~.ptx_staging.prologue`): thread, lane and warp ids; per axis the points
+   left in the interior from the block's output origin (``lim``), and that origin's flat
+   index; the address of the thread's row of the thread table;
+2. *stage* (``mma.stage``, :func:`~.ptx_staging.stage`): the block's input box is copied to
+   shared memory as it is, one element per access, or 16 bytes where the grid's rows and
+   the block's output box are multiples of 16 bytes;
 3. *tile product* (``mma.tile_product``): per K step two 16-byte loads of the fragment table
    (A registers and metadata, B offsets), the B addresses (tile base + offset), then per
    group of MMA columns the B gathers (``ld.shared``, packed in pairs for 16-bit types) and
@@ -23,12 +23,15 @@ Parameters: the input grid and the output grid (both global, row-major). Per thr
 4. *store* (``mma.store``): per accumulator value the point's global address and per-axis
    limits from the thread table, then per group a predicate, a conversion to the storage
    type and a store.
+
+A CUDA-core kernel (``mma.stage`` then ``mma.direct``) shares the prologue and the staging
+and is lowered by :mod:`~sparse_stencil.passes.lower_direct`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
@@ -51,50 +54,25 @@ from sparse_stencil.kernel.tables import (
     OFFSET_WORD,
     paired_registers,
 )
+from sparse_stencil.passes.lower_direct import lower_direct_kernel
+from sparse_stencil.passes.ptx_staging import (
+    STORAGE_PTX,
+    Builder,
+    Registers,
+    StagePlan,
+    output_offset,
+    prologue,
+    stage,
+)
 
-_STORAGE_PTX = {"float16": "f16", "bfloat16": "bf16", "float32": "f32"}
-
-
-@dataclass
-class _Builder:
-    """Appends ptx instructions in order and hands back their results."""
-
-    ops: list[Operation] = field(default_factory=list[Operation])
-
-    def emit(self, op: Operation) -> SSAValue:
-        """Append `op` and return its (first) result."""
-        self.ops.append(op)
-        return op.results[0]
-
-    def emit_all(self, op: Operation) -> tuple[SSAValue, ...]:
-        self.ops.append(op)
-        return tuple(op.results)
-
-    def both(self, first: SSAValue | None, second: SSAValue | None) -> SSAValue | None:
-        """The conjunction of two predicates, where None means always true."""
-        if first is None or second is None:
-            return second if first is None else first
-        return self.emit(ptx.AndOp("pred", first, second))
-
-
-@dataclass
+@dataclass(frozen=True)
 class _KernelContext:
     """What the prologue computed, for the phases to use."""
 
     geometry: Geometry
     instruction: MmaInstruction
     storage: str
-    x: SSAValue
-    y: SSAValue
-    tid: SSAValue
-    lane: SSAValue
-    warp: SSAValue
-    limits: list[SSAValue]
-    """Per axis, interior points from the block's output origin to the interior's end."""
-    box_start: SSAValue
-    """Flat element index of the block's input box origin in the grid."""
-    shared: SSAValue
-    """Shared-memory address of the staged box."""
+    registers: Registers
     thread_row: SSAValue
     """Global address of this thread's row of the thread table."""
 
@@ -103,15 +81,16 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
     """The module-level ptx ops of `kernel`: its two tables and its entry."""
     name = kernel.sym_name.data
     geometry = kernel.geometry
+    assert isinstance(geometry, Geometry)  # the verifier: a tile product means a tiling
     product = kernel.phase(mma.TileProductOp)
     store = kernel.phase(mma.StoreOp)
     fragments = ptx.GlobalOp(f"{name}_fragments", "global", "b32", product.fragments.get_values())
     threads = ptx.GlobalOp(
         f"{name}_threads", "global", "b32", _thread_words(geometry, product, store)
     )
-    builder = _Builder()
-    context = _prologue(builder, kernel, name)
-    _stage(builder, context)
+    builder = Builder()
+    context = _prologue(builder, kernel, geometry, name)
+    stage(builder, geometry, context.registers, _stage_plan(context))
     steps = product.instructions
     paired = paired_registers(
         steps,
@@ -141,174 +120,32 @@ def _thread_words(geometry: Geometry, product: mma.TileProductOp, store: mma.Sto
     return np.concatenate([bases, padding, points], axis=1).reshape(-1).tolist()
 
 
-def _prologue(builder: _Builder, kernel: mma.KernelOp, name: str) -> _KernelContext:
-    geometry = kernel.geometry
-    emit = builder.emit
-    builder.emit_all(ptx.SharedOp(f"{name}_box", geometry.shared_bytes))
-    x = emit(ptx.CvtaOp("global", emit(ptx.LdParamOp(f"{name}_x", "u64"))))
-    y = emit(ptx.CvtaOp("global", emit(ptx.LdParamOp(f"{name}_y", "u64"))))
-    tid = emit(ptx.SpecialRegOp("tid.x"))
-    lane = emit(ptx.AndOp("b32", tid, WARP - 1))
-    warp = emit(ptx.ShrOp("u32", tid, 5))
-    dims = geometry.dims
-    block_ids = [emit(ptx.SpecialRegOp(f"ctaid.{'xyz'[dims - 1 - a]}")) for a in range(dims)]
-    limits = [
-        emit(ptx.MadOp("s32", block_ids[a], -geometry.extent[a], geometry.interior[a]))
-        for a in range(dims)
-    ]
-    strides = geometry.global_strides
-    box_start = emit(ptx.MulOp("s32", block_ids[0], geometry.extent[0] * strides[0], mode="lo"))
-    for a in range(1, dims):
-        box_start = emit(ptx.MadOp("s32", block_ids[a], geometry.extent[a] * strides[a], box_start))
-    shared = emit(ptx.AddressOfOp(f"{name}_box", "u32"))
-    table = emit(ptx.AddressOfOp(f"{name}_threads", "u64"))
+def _prologue(
+    builder: Builder, kernel: mma.KernelOp, geometry: Geometry, name: str
+) -> _KernelContext:
+    registers = prologue(builder, geometry, name)
+    table = builder.emit(ptx.AddressOfOp(f"{name}_threads", "u64"))
     row_bytes = 4 * thread_row_words(geometry)
-    thread_row = emit(ptx.AddOp("s64", table, emit(ptx.MulOp("u32", tid, row_bytes, mode="wide"))))
+    offset = builder.emit(ptx.MulOp("u32", registers.tid, row_bytes, mode="wide"))
     return _KernelContext(
         geometry=geometry,
         instruction=kernel.mma_instruction,
-        storage=_STORAGE_PTX[kernel.grid.storage.name],
-        x=x,
-        y=y,
-        tid=tid,
-        lane=lane,
-        warp=warp,
-        limits=limits,
-        box_start=box_start,
-        shared=shared,
-        thread_row=thread_row,
+        storage=STORAGE_PTX[kernel.grid.storage.name],
+        registers=registers,
+        thread_row=builder.emit(ptx.AddOp("s64", table, offset)),
     )
 
 
-def _stage(builder: _Builder, context: _KernelContext) -> None:
-    """Copy the block's input box to shared memory (module docstring, step 2)."""
-    geometry = context.geometry
-    emit = builder.emit
-    dims, box = geometry.dims, geometry.box
+def _stage_plan(context: _KernelContext) -> StagePlan:
+    """Elements staged as they are: one each, or 16 bytes as four b32s."""
     size = context.instruction.element_bytes
-    gstrides, sstrides = geometry.global_strides, geometry.shared_strides
-    # Points of the box inside the grid, per axis: the box starts at the block's output
-    # origin minus the halo, so it holds `limit + 2 r` grid points (at most the box).
-    in_grid = [
-        emit(ptx.MinOp("s32", emit(ptx.AddOp("s32", limit, 2 * r)), extent))
-        for limit, r, extent in zip(context.limits, geometry.halo, box, strict=True)
-    ]
-    vector = geometry.stage_vector
-    lanes = context.tid if dims == 1 else context.lane
-    columns = lanes if vector == 1 else emit(ptx.ShlOp("b32", lanes, vector.bit_length() - 1))
-    width = (geometry.block.threads if dims == 1 else WARP) * vector
-    column_grid = emit(ptx.SubOp("s32", in_grid[-1], columns))
-    chunks = _span(box[-1], width)
-    rows: list[tuple[int, SSAValue | None, SSAValue | None]] = [(0, None, None)]
-    global_offset = columns
-    shared_offset = columns
-    if dims >= 2:
-        warps = geometry.block.warps
-        row_grid = emit(ptx.SubOp("s32", in_grid[-2], context.warp))
-        rows = [
-            (
-                it * warps,
-                emit(ptx.SetpOp("gt", "s32", row_grid, it * warps)),
-                _box_guard(builder, context.warp, box[-2], it * warps, warps),
-            )
-            for it in range(_span(box[-2], warps))
-        ]
-        global_offset = emit(ptx.MadOp("s32", context.warp, gstrides[-2], columns))
-        shared_offset = emit(ptx.MadOp("s32", context.warp, sstrides[-2], columns))
-    start = emit(ptx.AddOp("s32", context.box_start, global_offset))
-    source = emit(ptx.AddOp("s64", context.x, emit(ptx.MulOp("s32", start, size, mode="wide"))))
-    target = emit(
-        ptx.AddOp("u32", context.shared, emit(ptx.MulOp("u32", shared_offset, size, mode="lo")))
-    )
-    column_guards = [
-        (
-            chunk * width,
-            emit(ptx.SetpOp("gt", "s32", column_grid, chunk * width)),
-            _box_guard(builder, columns, box[-1], chunk * width, width - vector + 1),
-        )
-        for chunk in range(chunks)
-    ]
-    outer = range(box[0]) if dims == 3 else [0]
-    for plane in outer:
-        plane_guard = emit(ptx.SetpOp("gt", "s32", in_grid[0], plane)) if dims == 3 else None
-        for row, row_in_grid, row_in_box in rows:
-            row_guard = builder.both(plane_guard, row_in_grid)
-            for column, column_in_grid, column_in_box in column_guards:
-                loaded = builder.both(row_guard, column_in_grid)
-                stored = builder.both(row_in_box, column_in_box)
-                values = _load_or_zero(
-                    builder,
-                    source,
-                    _shift(gstrides, plane, row, column) * size,
-                    _stage_type(context, vector),
-                    loaded,
-                )
-                builder.emit_all(
-                    ptx.StOp(
-                        "shared",
-                        _stage_type(context, vector)[0],
-                        target,
-                        values,
-                        offset=_shift(sstrides, plane, row, column) * size,
-                        guard=stored,
-                    )
-                )
-    builder.emit_all(ptx.BarSyncOp(0))
-
-
-def _shift(strides: Sequence[int], plane: int, row: int, column: int) -> int:
-    """Elements from a thread's first staged element to the one at (plane, row, column)
-    further: planes on the outermost axis of a 3D box, rows on the axis before the
-    innermost."""
-    outer = [plane, row][-(len(strides) - 1) :] if len(strides) > 1 else []
-    return sum(o * s for o, s in zip(outer, strides, strict=False)) + column
-
-
-def _span(extent: int, width: int) -> int:
-    return -(-extent // width)
-
-
-def _box_guard(
-    builder: _Builder, index: SSAValue, extent: int, shift: int, width: int
-) -> SSAValue | None:
-    """``index + shift < extent`` for an index in [0, width); None when always true."""
-    if shift + width <= extent:
-        return None
-    return builder.emit(ptx.SetpOp("lt", "s32", index, extent - shift))
-
-
-def _element_type(context: _KernelContext) -> str:
-    return "b32" if context.instruction.element_bytes == 4 else "b16"
-
-
-def _stage_type(context: _KernelContext, vector: int) -> tuple[str, int]:
-    """The type and vector width of one staging access: one element, or 16 bytes as b32s."""
-    if vector == 1:
-        return _element_type(context), 1
-    return "b32", 4
-
-
-def _load_or_zero(
-    builder: _Builder,
-    address: SSAValue,
-    offset: int,
-    access: tuple[str, int],
-    guard: SSAValue | None,
-) -> list[SSAValue]:
-    """A staging load, its registers zero where `guard` is false (points beyond the grid)."""
-    kind, width = access
-    values = builder.emit_all(
-        ptx.LdOp(
-            "global", kind, address, offset=offset, vector=width, non_coherent=True, guard=guard
-        )
-    )
-    if guard is None:
-        return list(values)
-    return [builder.emit(ptx.SelpOp(kind, value, 0, guard)) for value in values]
+    vector = context.geometry.stage_vector
+    load = ("b32" if size == 4 else "b16", 1) if vector == 1 else ("b32", 4)
+    return StagePlan(vector, size, load, size, load[0])
 
 
 def _tile_product(
-    builder: _Builder,
+    builder: Builder,
     context: _KernelContext,
     steps: Sequence[MmaInstruction],
     paired: Sequence[Sequence[bool]],
@@ -318,9 +155,9 @@ def _tile_product(
     geometry = context.geometry
     emit = builder.emit
     base_word = emit(ptx.LdOp("global", "b32", context.thread_row, non_coherent=True))
-    tile_base = emit(ptx.AddOp("u32", context.shared, base_word))
+    tile_base = emit(ptx.AddOp("u32", context.registers.shared, base_word))
     table = emit(ptx.AddressOfOp(f"{name}_fragments", "u64"))
-    lane_offset = emit(ptx.MulOp("u32", context.lane, FRAGMENT_WORDS * 4, mode="wide"))
+    lane_offset = emit(ptx.MulOp("u32", context.registers.lane, FRAGMENT_WORDS * 4, mode="wide"))
     fragments = emit(ptx.AddOp("s64", table, lane_offset))
     zero = emit(ptx.MovOp("f32", 0))
     groups = geometry.block.groups
@@ -349,7 +186,7 @@ def _tile_product(
     return accumulators
 
 
-def _load_words(builder: _Builder, address: SSAValue, offset: int, count: int) -> list[SSAValue]:
+def _load_words(builder: Builder, address: SSAValue, offset: int, count: int) -> list[SSAValue]:
     """`count` consecutive table words at `address + offset`, in vector loads of up to 4."""
     words: list[SSAValue] = []
     while len(words) < count:
@@ -368,7 +205,7 @@ def _load_words(builder: _Builder, address: SSAValue, offset: int, count: int) -
 
 
 def _gather(
-    builder: _Builder,
+    builder: Builder,
     context: _KernelContext,
     addresses: dict[int, SSAValue],
     paired: Sequence[bool],
@@ -397,7 +234,7 @@ def _gather(
 
 
 def _mma(
-    builder: _Builder,
+    builder: Builder,
     instruction: MmaInstruction,
     a: Sequence[SSAValue],
     b: Sequence[SSAValue],
@@ -412,7 +249,7 @@ def _mma(
 
 
 def _store(
-    builder: _Builder,
+    builder: Builder,
     context: _KernelContext,
     accumulators: Sequence[tuple[SSAValue, ...]],
 ) -> None:
@@ -428,11 +265,11 @@ def _store(
                 "global", "b32", context.thread_row, offset=16 * vector, vector=4, non_coherent=True
             )
         )
-    origin = emit(ptx.AddOp("s32", context.box_start, _flat_halo(geometry)))
+    origin = emit(ptx.AddOp("s32", context.registers.box_start, output_offset(geometry)))
     first_limits = [
-        emit(ptx.SubOp("s32", context.limits[0], group * geometry.group_shift))
+        emit(ptx.SubOp("s32", context.registers.limits[0], group * geometry.group_shift))
         if group
-        else context.limits[0]
+        else context.registers.limits[0]
         for group in range(geometry.block.groups)
     ]
     group_elements = geometry.group_shift * geometry.global_strides[0]
@@ -440,7 +277,7 @@ def _store(
         entry = words[value * (1 + dims) : (value + 1) * (1 + dims)]
         point = emit(ptx.AddOp("s32", origin, entry[0]))
         address = emit(
-            ptx.AddOp("s64", context.y, emit(ptx.MulOp("s32", point, size, mode="wide")))
+            ptx.AddOp("s64", context.registers.y, emit(ptx.MulOp("s32", point, size, mode="wide")))
         )
         others: SSAValue | None = None
         for axis in range(1, dims):
@@ -449,7 +286,7 @@ def _store(
                     "lt",
                     "s32",
                     entry[1 + axis],
-                    context.limits[axis],
+                    context.registers.limits[axis],
                     combine=None if others is None else ("and", others),
                 )
             )
@@ -478,15 +315,11 @@ def _store(
             )
 
 
-def _flat_halo(geometry: Geometry) -> int:
-    """Elements from the block's input box origin to its output origin."""
-    return sum(r * s for r, s in zip(geometry.halo, geometry.global_strides, strict=True))
-
-
 class _LowerKernel(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: mma.KernelOp, rewriter: PatternRewriter) -> None:
-        rewriter.replace(op, lower_kernel(op), [])
+        lowered = lower_direct_kernel(op) if op.is_direct else lower_kernel(op)
+        rewriter.replace(op, lowered, [])
 
 
 @dataclass(frozen=True)

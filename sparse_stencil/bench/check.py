@@ -1,0 +1,222 @@
+"""Input grids, and the check of a kernel's step against the float64 reference.
+
+**Input.** :func:`random_grid` draws every point independently and uniformly from
+``[-1, 1)`` with numpy's ``default_rng(seed)`` (PCG64), in float64; the kernel and the
+reference both round it to the storage type first.
+
+**The check is per step.** :func:`~sparse_stencil.kernel.numerics.kernel_error_bound` bounds
+how far *one* kernel step may be from *one* reference step taken from the same input. So a
+run of several steps is checked step by step: step ``i`` starts from the kernel's own result
+of step ``i - 1``, and its result is compared with one reference step from that same grid,
+point by point, against the bound for that step. Errors of different steps are not added
+up: the check says that every step the kernel took was right, not how far ``n`` kernel steps
+drift from ``n`` reference steps (``sparse-stencil run --check`` prints that drift too,
+with no bound).
+
+**Windows.** On a grid larger than a budget of points the comparison covers ``3^d`` windows
+(each axis: its low edge, its middle and its high edge, so corners, edges, boundary bands and
+the centre are all checked) instead of every point; :class:`StepCheck` says how many points
+it compared.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from sparse_stencil.compiler import Kernel
+from sparse_stencil.dtypes import StorageType
+from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.instruction import MmaInstruction
+from sparse_stencil.kernel.numerics import kernel_error_bound
+from sparse_stencil.reference import reference
+from sparse_stencil.stencil import Stencil
+
+INPUT_RANGE = (-1.0, 1.0)
+"""The half-open interval the random input is drawn from, uniformly."""
+
+Box = tuple[slice, ...]
+
+
+def random_grid(shape: Sequence[int], seed: int) -> npt.NDArray[np.float64]:
+    """A float64 grid of `shape`, uniform on :data:`INPUT_RANGE`, from ``default_rng(seed)``."""
+    low, high = INPUT_RANGE
+    return np.random.default_rng(seed).uniform(low, high, tuple(shape))
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """One or more kernel steps compared with the reference, point by point."""
+
+    max_error: float
+    """The largest |kernel - reference| of any point."""
+    rms_error: float
+    """The root mean square of |kernel - reference| over the compared points."""
+    max_bound: float
+    """The largest per-point bound (the bound is per point and per step)."""
+    worst_ratio: float
+    """The largest error / bound (0 where both are 0; infinite for an error where the bound
+    is 0)."""
+    outside: int
+    """Points whose error exceeds their bound (or whose result is not finite)."""
+    points: int
+    """Points compared."""
+    steps: int = 1
+    """Steps the check covers (each compared with one reference step from its own input)."""
+
+    @property
+    def ok(self) -> bool:
+        """Every compared point of every step within its bound."""
+        return self.outside == 0
+
+    def merge(self, other: StepCheck) -> StepCheck:
+        """The check of both sets of steps."""
+        points = self.points + other.points
+        squares = self.rms_error**2 * self.points + other.rms_error**2 * other.points
+        return StepCheck(
+            max(self.max_error, other.max_error),
+            math.sqrt(squares / points) if points else 0.0,
+            max(self.max_bound, other.max_bound),
+            max(self.worst_ratio, other.worst_ratio),
+            self.outside + other.outside,
+            points,
+            self.steps + other.steps,
+        )
+
+    def describe(self) -> str:
+        """One line: the errors beside the bound, and the verdict."""
+        verdict = "within" if self.ok else f"OUTSIDE at {self.outside} points of"
+        return (
+            f"max error {self.max_error:.3g}, RMS error {self.rms_error:.3g}; per-step bound "
+            f"up to {self.max_bound:.3g} (worst error/bound {self.worst_ratio:.3g}): {verdict} "
+            f"the bound ({self.points} points, {self.steps} step{'s' * (self.steps != 1)} "
+            "checked one at a time)"
+        )
+
+
+def check_step(
+    kernel: Kernel,
+    x: npt.NDArray[np.float64],
+    got: npt.NDArray[np.float64],
+    budget: int | None = None,
+) -> StepCheck:
+    """Compare `got`, one kernel step from grid `x`, with one reference step from `x`.
+
+    With a `budget` smaller than the grid, only the windows of :func:`windows` are compared.
+    """
+    return check_result(kernel.stencil, kernel.storage, bound_instructions(kernel), x, got, budget)
+
+
+def check_result(
+    stencil: Stencil,
+    storage: StorageType,
+    instructions: Sequence[MmaInstruction],
+    x: npt.NDArray[np.float64],
+    got: npt.NDArray[np.float64],
+    budget: int | None = None,
+) -> StepCheck:
+    """Compare `got`, one step of `stencil` on grid `x` computed by tensor-core
+    `instructions` (the bound's model), with one reference step from `x`."""
+    if got.shape != x.shape:
+        raise StencilError(f"the step returned a grid of shape {got.shape}, not {x.shape}")
+    checks = [
+        _check_box(stencil, storage, instructions, x, got, crop, compared)
+        for crop, compared in windows(x.shape, stencil.radii, budget)
+    ]
+    total = checks[0]
+    for check in checks[1:]:
+        total = total.merge(check)
+    return replace(total, steps=1)
+
+
+def bound_instructions(kernel: Kernel) -> list[MmaInstruction]:
+    """The kernel's tensor-core steps, which the derived bound is stated for.
+
+    Raises :class:`StencilError` for a kernel that has none (no derived bound to check it
+    against, so it is not checked and not timed).
+    """
+    steps = list(getattr(kernel.choice, "steps", ()))
+    if not steps or not all(isinstance(s, MmaInstruction) for s in steps):
+        raise StencilError(
+            f"kernel '{kernel.entry}' has no tensor-core steps, so no derived error bound: "
+            "it cannot be checked"
+        )
+    return steps
+
+
+def windows(
+    shape: Sequence[int], radii: Sequence[int], budget: int | None
+) -> list[tuple[Box, Box]]:
+    """(crop, compared) boxes: the reference is computed on the crop of the input, and it is
+    exact on the compared box inside it (the crop's edges that are not the grid's lie a
+    radius outside the compared box). The whole grid when it fits `budget` (or no budget)."""
+    if budget is None or math.prod(shape) <= budget:
+        whole = tuple(slice(0, n) for n in shape)
+        return [(whole, whole)]
+    dims = len(shape)
+    side = int((budget / 3**dims) ** (1 / dims))
+    per_axis = [
+        _axis_windows(n, r, max(side, 4 * r + 2)) for n, r in zip(shape, radii, strict=True)
+    ]
+    return [
+        (tuple(c for c, _ in combo), tuple(k for _, k in combo))
+        for combo in itertools.product(*per_axis)
+    ]
+
+
+def _axis_windows(n: int, radius: int, side: int) -> list[tuple[slice, slice]]:
+    """Low edge, middle and high edge windows of one axis (fewer where they coincide)."""
+    side = min(side, n)
+    starts = sorted({0, (n - side) // 2, n - side})
+    result: list[tuple[slice, slice]] = []
+    for start in starts:
+        stop = start + side
+        low = start if start == 0 else start + radius
+        high = stop if stop == n else stop - radius
+        result.append((slice(start, stop), slice(low, high)))
+    return result
+
+
+def _check_box(
+    stencil: Stencil,
+    storage: StorageType,
+    instructions: Sequence[MmaInstruction],
+    x: npt.NDArray[np.float64],
+    got: npt.NDArray[np.float64],
+    crop: Box,
+    compared: Box,
+) -> StepCheck:
+    inner = tuple(
+        slice(k.start - c.start, k.stop - c.start) for c, k in zip(crop, compared, strict=True)
+    )
+    part, mine = x[crop], got[crop]
+    expected = reference(stencil, part, 1, storage)
+    bound = kernel_error_bound(stencil, instructions, storage, part, mine, expected)
+    return compare(mine[inner], expected[inner], bound[inner])
+
+
+def compare(
+    got: npt.NDArray[np.float64],
+    expected: npt.NDArray[np.float64],
+    bound: npt.NDArray[np.float64],
+) -> StepCheck:
+    """The check of one step: `got` against `expected` within `bound`, point by point."""
+    error = np.abs(got - expected)
+    finite = np.isfinite(got)
+    error = np.where(finite, error, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(error == 0, 0.0, error / bound)
+    points = int(error.size)
+    return StepCheck(
+        max_error=float(error.max()) if points else 0.0,
+        rms_error=float(np.sqrt(np.mean(error**2))) if points else 0.0,
+        max_bound=float(bound.max()) if points else 0.0,
+        worst_ratio=float(ratio.max()) if points else 0.0,
+        outside=int(np.count_nonzero(~(error <= bound))),
+        points=points,
+    )
