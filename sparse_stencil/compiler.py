@@ -1,4 +1,4 @@
-"""`compile`: a stencil and a grid shape in, a sparse-tensor-core kernel (PTX) out.
+"""`compile`: a stencil and a grid shape in, a sparse-tensor-core (or CUDA-core) kernel (PTX) out.
 
     >>> kernel = compile(catalog.get("box2d3r"), (256, 256), dtype="float16")  # doctest: +SKIP
     >>> kernel.ptx[:13], kernel.stats["redundancy"]                           # doctest: +SKIP
@@ -9,7 +9,9 @@ The pipeline: L1 offers its candidate output tiles (morphed, and 2:4 or 1:2 conv
 sparse path), the kernel's cost model picks the tile and the block layout together
 (:mod:`sparse_stencil.kernel.search`), the chosen layout becomes an `mma.kernel` (L2,
 :mod:`~sparse_stencil.passes.lower_layout_to_mma`), which is lowered to `ptx` ops (L3,
-:mod:`~sparse_stencil.passes.lower_mma_to_ptx`) and printed.
+:mod:`~sparse_stencil.passes.lower_mma_to_ptx`) and printed. ``path="cuda-core"`` builds the
+direct CUDA-core kernel instead (:mod:`sparse_stencil.kernel.direct`), ``path="auto"`` the
+one of the two that the cost models estimate cheaper.
 """
 
 from __future__ import annotations
@@ -28,9 +30,17 @@ from xdsl.dialects.builtin import ModuleOp
 
 from sparse_stencil.backends import ptxas
 from sparse_stencil.backends.ptx_printer import print_ptx
+from sparse_stencil.dialects import mma
 from sparse_stencil.dialects.lstencil import GridType
 from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.direct import (
+    DIRECT_INSTRUCTION,
+    DirectChoice,
+    DirectGeometry,
+    choose_direct,
+    stencil_rows,
+)
 from sparse_stencil.kernel.geometry import BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction, instruction_for
 from sparse_stencil.kernel.numerics import round_coefficients
@@ -47,6 +57,8 @@ from sparse_stencil.sparsity import sparsity_of
 from sparse_stencil.stencil import Stencil
 
 Sparsity = Literal["sparse", "dense"]
+Path = Literal["tensor-core", "cuda-core", "auto"]
+PATHS = ("tensor-core", "cuda-core", "auto")
 _MAX_ELEMENTS = 2**31 - 1
 """Flat element indices are 32-bit in the kernel."""
 
@@ -65,12 +77,13 @@ class Kernel:
     arch: str
     ptx: str
     entry: str
-    choice: KernelChoice
+    choice: KernelChoice | DirectChoice
+    """The tensor-core layout, or the CUDA-core one (``stats["path"]`` says which)."""
     stats: dict[str, Any] = field(default_factory=dict[str, Any])
     _program: Program | None = field(default=None, repr=False)
 
     @property
-    def geometry(self) -> Geometry:
+    def geometry(self) -> Geometry | DirectGeometry:
         """The block tiling of the grid."""
         return self.choice.geometry
 
@@ -131,6 +144,12 @@ class Kernel:
     def describe(self) -> str:
         """A short human summary of the layout and its costs."""
         s = self.stats
+        if s["path"] == "cuda-core":
+            return (
+                f"{self.entry}: {s['instruction']} on the CUDA cores, {s['tile']} points per "
+                f"thread run, block {s['block']}, launch {s['launch']}, "
+                f"shared {s['shared_bytes']} B"
+            )
         return (
             f"{self.entry}: {s['instruction']} tile {s['tile']} K {s['k']} "
             f"({s['steps']} steps), block {s['block']}, launch {s['launch']}, "
@@ -169,6 +188,7 @@ def compile(
     profile: bool = False,
     pairs: bool | None = None,
     cache: bool = False,
+    path: Path = "tensor-core",
 ) -> Kernel:
     """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
 
@@ -180,9 +200,19 @@ def compile(
     available) ptxas assembles the module and its register and spill counts go into the
     stats; with `profile`, the simulator's per-point instruction profile too
     (:meth:`Kernel.profile`, ``stats["profile"]``). With `cache`, the kernel comes from
-    the disk cache when it holds it (:mod:`sparse_stencil.runtime.cache`), and goes there.
+    the disk cache when it holds it (:mod:`sparse_stencil.runtime.cache`), and goes there
+    (tensor-core kernels only: the cache's key does not hold the path yet).
+
+    `path` is "tensor-core", "cuda-core" (the direct stencil on the CUDA cores,
+    :mod:`sparse_stencil.kernel.direct`; `sparsity`, `tile`, `block` and `pairs` do not
+    apply to it) or "auto": the cheaper of the two by their cost models' estimates.
+    ``stats["path"]`` says which was built and ``stats["path_reason"]`` why.
     """
-    if cache:
+    if path not in PATHS:
+        raise StencilError(f"unknown path '{path}': expected one of {', '.join(PATHS)}")
+    if path == "cuda-core" and (tile is not None or block is not None):
+        raise StencilError("tile= and block= choose a tensor-core layout, not a CUDA-core one")
+    if cache and path == "tensor-core":
         from sparse_stencil.runtime import cache as disk
 
         options = disk.CompileOptions(dtype, arch, sparsity, tile, block, assemble, profile, pairs)
@@ -193,19 +223,73 @@ def compile(
     grid_shape = stencil.check_grid(shape)
     if math.prod(grid_shape) > _MAX_ELEMENTS:
         raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
-    choice = choose(stencil, grid_shape, storage, arch, sparsity, tile, block, pairs)
-    entry = _entry_name(stencil, storage, sparsity)
-    module = ModuleOp([kernel_op(entry, GridType.of(grid_shape, storage), choice)])
+    choice, reason = choose_path(
+        stencil, grid_shape, storage, arch, path, sparsity, tile, block, pairs
+    )
+    grid = GridType.of(grid_shape, storage)
+    if isinstance(choice, DirectChoice):
+        entry = _entry_name(stencil, storage, "cuda_core")
+        kernel_ir = direct_kernel_op(entry, grid, stencil, choice)
+    else:
+        entry = _entry_name(stencil, storage, sparsity)
+        kernel_ir = kernel_op(entry, grid, choice)
+    module = ModuleOp([kernel_ir])
     LowerMmaToPtxPass().apply(Context(), module)
     text = print_ptx(module, arch)
     kernel = Kernel(stencil, grid_shape, storage, arch, text, entry, choice)
-    kernel.stats = _stats(kernel, choice.instruction)
+    kernel.stats = (
+        _direct_stats(kernel, choice)
+        if isinstance(choice, DirectChoice)
+        else _stats(kernel, choice.instruction)
+    )
+    kernel.stats["path_reason"] = reason
     if assemble and ptxas.unavailable_reason() is None:
         kernel.stats.update(_ptxas_stats(text, arch))
     kernel.stats["compile_seconds"] = time.perf_counter() - start
     if profile:
         kernel.stats["profile"] = kernel.profile()
     return kernel
+
+
+def choose_path(
+    stencil: Stencil,
+    shape: Sequence[int],
+    storage: StorageType,
+    arch: str,
+    path: Path,
+    sparsity: Sparsity = "sparse",
+    tile: Sequence[int] | None = None,
+    block: BlockLayout | None = None,
+    pairs: bool | None = None,
+) -> tuple[KernelChoice | DirectChoice, str]:
+    """The layout of the kernel on `path`, and why that path: "requested", or with "auto"
+    the two estimates (warp-instructions per point, :class:`~.search.BlockCost`) compared.
+
+    With "auto", a stencil that the tensor cores cannot take (a coefficient their compute
+    type cannot hold, no layout within the limits) goes to the CUDA cores.
+    """
+    if path == "cuda-core":
+        return choose_direct(stencil, shape, storage, arch), "requested"
+    if path == "tensor-core":
+        return choose(stencil, shape, storage, arch, sparsity, tile, block, pairs), "requested"
+    direct = choose_direct(stencil, shape, storage, arch)
+    try:
+        tensor = choose(stencil, shape, storage, arch, sparsity, tile, block, pairs)
+    except StencilError as error:
+        return direct, f"the tensor cores cannot take it: {error}"
+    ours, theirs = direct.cost.total, tensor.cost.total
+    if ours < theirs:
+        return direct, f"estimated {ours:.2f} (cuda-core) vs {theirs:.2f} (tensor-core) per point"
+    return tensor, f"estimated {theirs:.2f} (tensor-core) vs {ours:.2f} (cuda-core) per point"
+
+
+def direct_kernel_op(
+    name: str, grid: GridType, stencil: Stencil, choice: DirectChoice
+) -> mma.KernelOp:
+    """The L2 CUDA-core kernel of a chosen layout: ``mma.stage`` then ``mma.direct``."""
+    geometry = choice.geometry
+    body = [mma.StageOp(geometry), mma.DirectOp(stencil.offsets, choice.coefficients)]
+    return mma.KernelOp(name, grid, geometry, DIRECT_INSTRUCTION, body)
 
 
 def choose(
@@ -290,7 +374,7 @@ def from_device_bits(array: npt.NDArray[Any], storage: StorageType) -> npt.NDArr
     return array.astype(np.float64)
 
 
-def profile_block(geometry: Geometry) -> tuple[int, int, int]:
+def profile_block(geometry: Geometry | DirectGeometry) -> tuple[int, int, int]:
     """The block whose profile stands for the kernel: the middle block of each axis (an
     interior block whenever the grid has three or more blocks on every axis, so that it
     updates its whole output box), as a CUDA block index (x innermost)."""
@@ -299,7 +383,7 @@ def profile_block(geometry: Geometry) -> tuple[int, int, int]:
     return middle[0], middle[1], middle[2]
 
 
-def _block_points(geometry: Geometry, block: tuple[int, int, int]) -> int:
+def _block_points(geometry: Geometry | DirectGeometry, block: tuple[int, int, int]) -> int:
     """Interior points that the CUDA block `block` updates."""
     index = list(reversed(block[: geometry.dims]))
     return math.prod(
@@ -308,13 +392,15 @@ def _block_points(geometry: Geometry, block: tuple[int, int, int]) -> int:
     )
 
 
-def _entry_name(stencil: Stencil, storage: StorageType, sparsity: Sparsity) -> str:
+def _entry_name(stencil: Stencil, storage: StorageType, kind: str) -> str:
+    """The kernel's name: the stencil's, the storage type and the kind of kernel."""
     base = re.sub(r"[^A-Za-z0-9_]", "_", stencil.name or "stencil")
-    return f"{base}_{storage.mlir_name}_{sparsity}"
+    return f"{base}_{storage.mlir_name}_{kind}"
 
 
 def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
     choice = kernel.choice
+    assert isinstance(choice, KernelChoice)
     geometry = choice.geometry
     layout = choice.layout
     nonzeros = sum(1 for c in kernel.stencil.coefficients if c != 0)
@@ -336,8 +422,36 @@ def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
         "tile_redundancy": per_column / 8 / (layout.m * nonzeros),
         "estimated_instructions_per_point": choice.cost.instructions,
         "layouts_compared": choice.candidates,
+        "path": "tensor-core",
     }
     return stats
+
+
+def _direct_stats(kernel: Kernel, choice: DirectChoice) -> dict[str, Any]:
+    """The stats of a CUDA-core kernel: the tensor-core keys, with `tile` the points of a
+    thread's run, and None for what has no meaning on the CUDA cores (K, K steps,
+    redundancy); `fma_per_point` is the useful FMAs (the non-zero coefficients), and
+    `shared_loads_per_point` the window loads one output costs."""
+    geometry = choice.geometry
+    grid, block = geometry.launch
+    rows = stencil_rows(kernel.stencil, choice.coefficients)
+    return {
+        "instruction": DIRECT_INSTRUCTION,
+        "tile": format_tile(geometry.tile),
+        "k": None,
+        "k_before": None,
+        "steps": None,
+        "block": geometry.block.describe(),
+        "block_extent": format_tile(geometry.extent),
+        "launch": {"grid": list(grid), "block": list(block)},
+        "shared_bytes": geometry.shared_bytes,
+        "redundancy": None,
+        "tile_redundancy": None,
+        "fma_per_point": sum(len(r.terms) for r in rows),
+        "estimated_instructions_per_point": choice.cost.instructions,
+        "layouts_compared": choice.candidates,
+        "path": "cuda-core",
+    }
 
 
 _REGISTERS = re.compile(r"Used (\d+) registers")

@@ -4,8 +4,9 @@
 ``[-1, 1)`` with numpy's ``default_rng(seed)`` (PCG64), in float64; the kernel and the
 reference both round it to the storage type first.
 
-**The check is per step.** :func:`~sparse_stencil.kernel.numerics.kernel_error_bound` bounds
-how far *one* kernel step may be from *one* reference step taken from the same input. So a
+**The check is per step.** :func:`~sparse_stencil.kernel.numerics.kernel_error_bound`
+(tensor cores) and :func:`~sparse_stencil.kernel.direct.direct_error_bound` (CUDA cores)
+bound how far *one* kernel step may be from *one* reference step taken from the same input. So a
 run of several steps is checked step by step: step ``i`` starts from the kernel's own result
 of step ``i - 1``, and its result is compared with one reference step from that same grid,
 point by point, against the bound for that step. Errors of different steps are not added
@@ -23,8 +24,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +34,7 @@ import numpy.typing as npt
 from sparse_stencil.compiler import Kernel
 from sparse_stencil.dtypes import StorageType
 from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.direct import DirectChoice, direct_error_bound
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.numerics import kernel_error_bound
 from sparse_stencil.reference import reference
@@ -41,6 +44,9 @@ INPUT_RANGE = (-1.0, 1.0)
 """The half-open interval the random input is drawn from, uniformly."""
 
 Box = tuple[slice, ...]
+Grid = npt.NDArray[np.float64]
+Bound = Callable[[Grid, Grid, Grid], Grid]
+"""(input, kernel's step, reference step) -> the per-point bound of the step's error."""
 
 
 def random_grid(shape: Sequence[int], seed: int) -> npt.NDArray[np.float64]:
@@ -109,23 +115,23 @@ def check_step(
 
     With a `budget` smaller than the grid, only the windows of :func:`windows` are compared.
     """
-    return check_result(kernel.stencil, kernel.storage, bound_instructions(kernel), x, got, budget)
+    return check_result(kernel.stencil, kernel.storage, kernel_bound(kernel), x, got, budget)
 
 
 def check_result(
     stencil: Stencil,
     storage: StorageType,
-    instructions: Sequence[MmaInstruction],
+    bound: Bound,
     x: npt.NDArray[np.float64],
     got: npt.NDArray[np.float64],
     budget: int | None = None,
 ) -> StepCheck:
-    """Compare `got`, one step of `stencil` on grid `x` computed by tensor-core
-    `instructions` (the bound's model), with one reference step from `x`."""
+    """Compare `got`, one step of `stencil` on grid `x`, with one reference step from `x`,
+    within the per-point `bound`."""
     if got.shape != x.shape:
         raise StencilError(f"the step returned a grid of shape {got.shape}, not {x.shape}")
     checks = [
-        _check_box(stencil, storage, instructions, x, got, crop, compared)
+        _check_box(stencil, storage, bound, x, got, crop, compared)
         for crop, compared in windows(x.shape, stencil.radii, budget)
     ]
     total = checks[0]
@@ -134,19 +140,21 @@ def check_result(
     return replace(total, steps=1)
 
 
-def bound_instructions(kernel: Kernel) -> list[MmaInstruction]:
-    """The kernel's tensor-core steps, which the derived bound is stated for.
+def kernel_bound(kernel: Kernel) -> Bound:
+    """The derived per-step bound of the kernel's path: the tensor-core bound
+    (:func:`~sparse_stencil.kernel.numerics.kernel_error_bound`) or the CUDA-core one
+    (:func:`~sparse_stencil.kernel.direct.direct_error_bound`)."""
+    choice = kernel.choice
+    if isinstance(choice, DirectChoice):
+        return partial(direct_error_bound, kernel.stencil, kernel.storage)
+    return mma_bound(kernel.stencil, kernel.storage, choice.steps)
 
-    Raises :class:`StencilError` for a kernel that has none (no derived bound to check it
-    against, so it is not checked and not timed).
-    """
-    steps = list(getattr(kernel.choice, "steps", ()))
-    if not steps or not all(isinstance(s, MmaInstruction) for s in steps):
-        raise StencilError(
-            f"kernel '{kernel.entry}' has no tensor-core steps, so no derived error bound: "
-            "it cannot be checked"
-        )
-    return steps
+
+def mma_bound(
+    stencil: Stencil, storage: StorageType, instructions: Sequence[MmaInstruction]
+) -> Bound:
+    """The tensor-core bound of a step made of `instructions`."""
+    return partial(kernel_error_bound, stencil, instructions, storage)
 
 
 def windows(
@@ -185,7 +193,7 @@ def _axis_windows(n: int, radius: int, side: int) -> list[tuple[slice, slice]]:
 def _check_box(
     stencil: Stencil,
     storage: StorageType,
-    instructions: Sequence[MmaInstruction],
+    bound: Bound,
     x: npt.NDArray[np.float64],
     got: npt.NDArray[np.float64],
     crop: Box,
@@ -196,8 +204,8 @@ def _check_box(
     )
     part, mine = x[crop], got[crop]
     expected = reference(stencil, part, 1, storage)
-    bound = kernel_error_bound(stencil, instructions, storage, part, mine, expected)
-    return compare(mine[inner], expected[inner], bound[inner])
+    limit = bound(part, mine, expected)
+    return compare(mine[inner], expected[inner], limit[inner])
 
 
 def compare(

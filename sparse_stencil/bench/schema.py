@@ -31,7 +31,14 @@ _SHAPE: dict[str, Any] = {"type": "array", "items": {"type": "integer", "minimum
 CHECK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [
-        "max_error", "rms_error", "max_bound", "worst_ratio", "outside", "points", "steps", "ok"
+        "max_error",
+        "rms_error",
+        "max_bound",
+        "worst_ratio",
+        "outside",
+        "points",
+        "steps",
+        "ok",
     ],
     "additionalProperties": False,
     "properties": {
@@ -83,8 +90,15 @@ RESULT_SCHEMA: dict[str, Any] = {
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [
-        "schema", "mode", "created", "command", "settings", "environment", "device",
-        "bandwidth", "results",
+        "schema",
+        "mode",
+        "created",
+        "command",
+        "settings",
+        "environment",
+        "device",
+        "bandwidth",
+        "results",
     ],
     "additionalProperties": False,
     "properties": {
@@ -145,7 +159,8 @@ def validate(document: object, schema: dict[str, Any] = SCHEMA, where: str = "$"
     if isinstance(document, dict):
         _validate_object(document, schema, where)  # pyright: ignore[reportUnknownArgumentType]
     if isinstance(document, list) and "items" in schema:
-        for index, item in enumerate(document):  # pyright: ignore[reportUnknownVariableType]
+        items: list[object] = document  # pyright: ignore[reportUnknownVariableType]
+        for index, item in enumerate(items):
             validate(item, schema["items"], f"{where}[{index}]")
 
 

@@ -27,21 +27,42 @@ every block does (docs/design.md, "Kernel generation"):
   are interior points of the grid; `points` gives, per thread and accumulator value, the
   point's element offset and coordinates relative to the block's output origin.
 
+A CUDA-core kernel (the baseline, and the fallback where tensor cores do not pay) has the
+same header with the instruction ``"fma.rn.f32"``, `tile` the run of outputs a thread
+computes (``[1, ..., P]``), `arrangement` the threads per axis and `groups` the runs per
+thread (:mod:`sparse_stencil.kernel.direct`), and a body of two phases:
+
+    mma.kernel @heat_f16_cuda_core grid !lstencil.grid<64x64xf16> halo [1, 1] tile [1, 8]
+        instruction "fma.rn.f32" warps 2 groups 2 arrangement [8, 8] pad 2 {
+      mma.stage box [34, 66] pitch 68
+      mma.direct offsets [[-1, 0], [0, -1], [0, 0], [0, 1], [1, 0]]
+          coefficients [0.25, 0.25, -1.0, 0.25, 0.25]
+    }
+
+- ``mma.stage``: as above, the box staged as f32;
+- ``mma.direct``: each thread computes its runs of outputs as the stencil's terms (offsets
+  and f32 coefficients) in f32 FMAs, reusing every input it loads across the outputs of a
+  run that read it, then rounds each output to the grid's type and stores the interior
+  ones.
+
 On the host side, ``mma.launch`` applies a kernel `steps` times to a grid (ping-pong buffers;
 both start as the input, so the boundary band is copied once and never written).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
+import numpy as np
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     IntAttr,
     IntegerType,
     StringAttr,
     SymbolRefAttr,
+    f64,
     i32,
     i64,
 )
@@ -62,6 +83,12 @@ from xdsl.utils.exceptions import VerifyException
 
 from sparse_stencil.dialects.lstencil import GridType
 from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.direct import (
+    DIRECT_INSTRUCTION,
+    DirectGeometry,
+    ThreadLayout,
+    element_bytes,
+)
 from sparse_stencil.kernel.geometry import WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import INSTRUCTIONS, MmaInstruction
 from sparse_stencil.kernel.tables import FRAGMENT_WORDS
@@ -79,11 +106,14 @@ def _values(array: DenseArrayBase[IntegerType]) -> tuple[int, ...]:
 
 @irdl_op_definition
 class KernelOp(IRDLOperation):
-    """One step of a stencil layout on grids of one type and shape, as a tensor-core kernel.
+    """One step of a stencil on grids of one type and shape, as a tensor-core kernel, or, with
+    the instruction ``fma.rn.f32``, as a CUDA-core one.
 
-    `grid` is the grid type, `halo` the fixed boundary band, `tile` the layout's output tile,
-    `instruction` the tensor-core instruction (e.g. ``mma.sp.m16n8k16.f16``); `warps`,
-    `groups`, `arrangement` and `pad` the block layout (:class:`~.geometry.BlockLayout`).
+    `grid` is the grid type, `halo` the fixed boundary band, `tile` the layout's output tile
+    (CUDA cores: the run of outputs of a thread), `instruction` the tensor-core instruction
+    (e.g. ``mma.sp.m16n8k16.f16``) or ``fma.rn.f32``; `warps`, `groups`, `arrangement` and
+    `pad` the block layout (:class:`~.geometry.BlockLayout`, CUDA cores:
+    :class:`~sparse_stencil.kernel.direct.ThreadLayout`).
     """
 
     name = "mma.kernel"
@@ -103,18 +133,21 @@ class KernelOp(IRDLOperation):
         self,
         name: str,
         grid: GridType,
-        geometry: Geometry,
-        instruction: MmaInstruction,
+        geometry: Geometry | DirectGeometry,
+        instruction: MmaInstruction | str,
         body: Sequence[Operation],
     ) -> None:
+        """`instruction` is a tensor-core instruction, or ``fma.rn.f32`` with a
+        :class:`DirectGeometry`."""
         block = geometry.block
+        name_of = instruction if isinstance(instruction, str) else instruction.name
         super().__init__(
             properties={
                 "sym_name": StringAttr(name),
                 "grid": grid,
                 "halo": _ints(geometry.halo),
                 "tile": _ints(geometry.tile),
-                "instruction": StringAttr(instruction.name),
+                "instruction": StringAttr(name_of),
                 "warps": IntAttr(block.warps),
                 "groups": IntAttr(block.groups),
                 "arrangement": _ints(block.arrangement),
@@ -134,8 +167,15 @@ class KernelOp(IRDLOperation):
         return INSTRUCTIONS[name]
 
     @property
-    def geometry(self) -> Geometry:
+    def is_direct(self) -> bool:
+        """Whether this is a CUDA-core kernel (``mma.stage`` then ``mma.direct``)."""
+        return self.instruction.data == DIRECT_INSTRUCTION
+
+    @property
+    def geometry(self) -> Geometry | DirectGeometry:
         """The block tiling of the grid (raises :class:`StencilError` if inconsistent)."""
+        if self.is_direct:
+            return self._direct_geometry()
         layout = BlockLayout(
             self.warps.data, self.groups.data, _values(self.arrangement), self.pad.data
         )
@@ -147,11 +187,28 @@ class KernelOp(IRDLOperation):
             self.mma_instruction.element_bytes,
         )
 
+    def _direct_geometry(self) -> DirectGeometry:
+        *outer, run = _values(self.tile)
+        if any(t != 1 for t in outer):
+            raise StencilError(
+                f"a CUDA-core kernel's tile is a run along the innermost axis, [1, ..., P], "
+                f"not {list(_values(self.tile))}"
+            )
+        layout = ThreadLayout(
+            self.warps.data, self.groups.data, _values(self.arrangement), self.pad.data
+        )
+        return DirectGeometry(
+            self.grid.dims, _values(self.halo), run, layout, element_bytes(self.grid.storage)
+        )
+
     def phase(self, kind: type[_PhaseT]) -> _PhaseT:
         """The body's op of `kind` (the verifier checks there is exactly one)."""
         return next(op for op in self.body.ops if isinstance(op, kind))
 
     def verify_(self) -> None:
+        if self.is_direct:
+            self._verify_direct()
+            return
         try:
             instruction = self.mma_instruction
         except StencilError as error:
@@ -168,6 +225,16 @@ class KernelOp(IRDLOperation):
         if kinds != [StageOp, TileProductOp, StoreOp]:
             raise VerifyException(
                 "a kernel's body is mma.stage, mma.tile_product and mma.store, in order"
+            )
+
+    def _verify_direct(self) -> None:
+        try:
+            _ = self.geometry
+        except StencilError as error:
+            raise VerifyException(str(error)) from error
+        if [type(op) for op in self.body.ops] != [StageOp, DirectOp]:
+            raise VerifyException(
+                f"a {DIRECT_INSTRUCTION} kernel's body is mma.stage and mma.direct, in order"
             )
 
     @classmethod
@@ -222,6 +289,8 @@ class _PhaseOp(IRDLOperation):
     """An op of a kernel's body: it checks itself against the kernel's geometry."""
 
     traits = traits_def(HasParent(KernelOp))
+    CUDA_CORES: ClassVar[bool | None] = None
+    """Whether the op belongs to CUDA-core kernels (True), tensor-core ones (False) or both."""
 
     @property
     def kernel(self) -> KernelOp:
@@ -231,13 +300,17 @@ class _PhaseOp(IRDLOperation):
         return parent
 
     def verify_(self) -> None:
+        direct = self.kernel.is_direct
+        if self.CUDA_CORES is not None and self.CUDA_CORES != direct:
+            form = "a CUDA-core" if self.CUDA_CORES else "a tensor-core"
+            raise VerifyException(f"{self.name} belongs to {form} kernel")
         try:
             geometry = self.kernel.geometry
         except StencilError:
             return  # the kernel's own verifier reports it
         self._verify_against(geometry)
 
-    def _verify_against(self, geometry: Geometry) -> None:
+    def _verify_against(self, geometry: Geometry | DirectGeometry) -> None:
         """Raise :class:`VerifyException` unless the op's properties fit `geometry`."""
         raise NotImplementedError
 
@@ -251,10 +324,10 @@ class StageOp(_PhaseOp):
     box = prop_def(DenseArrayBase.constr(i64))
     pitch = prop_def(IntAttr)
 
-    def __init__(self, geometry: Geometry) -> None:
+    def __init__(self, geometry: Geometry | DirectGeometry) -> None:
         super().__init__(properties={"box": _ints(geometry.box), "pitch": IntAttr(geometry.pitch)})
 
-    def _verify_against(self, geometry: Geometry) -> None:
+    def _verify_against(self, geometry: Geometry | DirectGeometry) -> None:
         if _values(self.box) != geometry.box or self.pitch.data != geometry.pitch:
             raise VerifyException(
                 f"the block stages a box of {list(geometry.box)} with pitch {geometry.pitch}, "
@@ -285,6 +358,7 @@ class TileProductOp(_PhaseOp):
     """
 
     name = "mma.tile_product"
+    CUDA_CORES: ClassVar[bool | None] = False
     steps = prop_def(IntAttr)
     last = prop_def(StringAttr)
     fragments = prop_def(DenseArrayBase.constr(i32))
@@ -311,7 +385,7 @@ class TileProductOp(_PhaseOp):
         main = self.kernel.mma_instruction
         return [main] * (self.steps.data - 1) + [INSTRUCTIONS[self.last.data]]
 
-    def _verify_against(self, geometry: Geometry) -> None:
+    def _verify_against(self, geometry: Geometry | DirectGeometry) -> None:
         main = self.kernel.mma_instruction  # valid: the geometry was built from it
         if self.steps.data < 1:
             raise VerifyException("a tile product needs at least one K step")
@@ -354,12 +428,13 @@ class StoreOp(_PhaseOp):
     of its point relative to the block's output origin (1 + rank words)."""
 
     name = "mma.store"
+    CUDA_CORES: ClassVar[bool | None] = False
     points = prop_def(DenseArrayBase.constr(i32))
 
     def __init__(self, points: Sequence[int]) -> None:
         super().__init__(properties={"points": _ints(points, i32)})
 
-    def _verify_against(self, geometry: Geometry) -> None:
+    def _verify_against(self, geometry: Geometry | DirectGeometry) -> None:
         _check_length(self.points, geometry.block.threads * 4 * (1 + geometry.dims), "words")
 
     @classmethod
@@ -370,6 +445,72 @@ class StoreOp(_PhaseOp):
         kernel = self.parent_op()
         rank = len(kernel.tile) if isinstance(kernel, KernelOp) else 1
         _print_table(printer, "points", _values(self.points), 4 * (1 + rank))
+
+
+@irdl_op_definition
+class DirectOp(_PhaseOp):
+    """Each thread computes its runs of outputs on the CUDA cores and stores them.
+
+    The stencil's terms are `offsets` (rank words each, outermost axis first) and
+    `coefficients` (f32 values, as float64), one per offset; a zero coefficient adds no term.
+    Per run, a thread loads each input its outputs read once and accumulates every output
+    in f32 (a multiply, then FMAs), rounds it once to the grid's type and stores it where it
+    is an interior point (:mod:`sparse_stencil.kernel.direct`).
+    """
+
+    name = "mma.direct"
+    CUDA_CORES: ClassVar[bool | None] = True
+    offsets = prop_def(DenseArrayBase.constr(i64))
+    coefficients = prop_def(DenseArrayBase.constr(f64))
+
+    def __init__(self, offsets: Sequence[Sequence[int]], coefficients: Sequence[float]) -> None:
+        super().__init__(
+            properties={
+                "offsets": _ints([v for offset in offsets for v in offset]),
+                "coefficients": DenseArrayBase.from_list(f64, [float(c) for c in coefficients]),
+            }
+        )
+
+    @property
+    def terms(self) -> list[tuple[tuple[int, ...], float]]:
+        """(offset, coefficient) per term."""
+        values = _values(self.offsets)
+        rank = len(values) // max(len(self.coefficients), 1)
+        offsets = [values[i : i + rank] for i in range(0, len(values), rank)] if rank else []
+        return list(zip(offsets, self.coefficients.get_values(), strict=True))
+
+    def _verify_against(self, geometry: Geometry | DirectGeometry) -> None:
+        count = len(self.coefficients)
+        _check_length(self.offsets, count * geometry.dims, "offset words")
+        if count == 0 or not any(self.coefficients.get_values()):
+            raise VerifyException("a stencil needs at least one non-zero coefficient")
+        for offset, c in self.terms:
+            if any(abs(o) > r for o, r in zip(offset, geometry.halo, strict=True)):
+                raise VerifyException(
+                    f"offset {list(offset)} reaches beyond the halo {list(geometry.halo)}"
+                )
+            if not math.isfinite(c) or float(np.float32(c)) != c:
+                raise VerifyException(f"coefficient {c!r} is not an f32 value")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> DirectOp:
+        parser.parse_keyword("offsets")
+        offsets = parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE,
+            lambda: parser.parse_comma_separated_list(
+                parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_boolean=False)
+            ),
+        )
+        parser.parse_keyword("coefficients")
+        coefficients = parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE, lambda: float(parser.parse_number())
+        )
+        return cls(offsets, coefficients)
+
+    def print(self, printer: Printer) -> None:
+        offsets = ", ".join(str(list(offset)) for offset, _ in self.terms)
+        coefficients = ", ".join(repr(c) for _, c in self.terms)  # an f32 reads back exactly
+        printer.print_string(f" offsets [{offsets}] coefficients [{coefficients}]")
 
 
 @irdl_op_definition
@@ -385,6 +526,7 @@ class LaunchOp(IRDLOperation):
     steps = prop_def(IntAttr)
     input = operand_def(GridType)
     output = result_def(GridType)
+
     def __init__(self, kernel: str, grid: SSAValue, steps: int) -> None:
         super().__init__(
             operands=[grid],
@@ -433,7 +575,7 @@ class LaunchOp(IRDLOperation):
             raise VerifyException("the output grid type must equal the input grid type")
 
 
-MMA = Dialect("mma", [KernelOp, StageOp, TileProductOp, StoreOp, LaunchOp], [])
+MMA = Dialect("mma", [KernelOp, StageOp, TileProductOp, StoreOp, DirectOp, LaunchOp], [])
 
 
 def _check_length(array: DenseArrayBase[IntegerType], expected: int, what: str) -> None:

@@ -65,6 +65,7 @@ from sparse_stencil.passes.ptx_staging import (
     stage,
 )
 
+
 @dataclass(frozen=True)
 class _KernelContext:
     """What the prologue computed, for the phases to use."""

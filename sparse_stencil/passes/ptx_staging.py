@@ -27,7 +27,6 @@ from xdsl.ir import Operation, SSAValue
 from sparse_stencil.dialects import ptx
 from sparse_stencil.kernel.geometry import WARP
 
-
 STORAGE_PTX = {"float16": "f16", "bfloat16": "bf16", "float32": "f32"}
 """The PTX type of each storage type's elements."""
 

@@ -29,6 +29,7 @@ from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -38,6 +39,14 @@ from xdsl.passes import PassPipeline
 
 from sparse_stencil import catalog
 from sparse_stencil.backends.ptx_printer import ARCHITECTURES
+from sparse_stencil.bench.check import INPUT_RANGE, random_grid
+from sparse_stencil.bench.cli import read_document, select_stencils, settings_from, write_document
+from sparse_stencil.bench.gpu import Gpu, TorchConv
+from sparse_stencil.bench.plot import plot
+from sparse_stencil.bench.run import run_kernel, stepper
+from sparse_stencil.bench.runner import DEFAULT_BASELINES, Benchmark
+from sparse_stencil.bench.runner import Progress as BenchProgress
+from sparse_stencil.bench.table import tables
 from sparse_stencil.compiler import compile as compile_kernel
 from sparse_stencil.context import make_context
 from sparse_stencil.dtypes import STORAGE_TYPES, storage_type
@@ -129,7 +138,81 @@ def _argument_parser() -> argparse.ArgumentParser:
         help="print the kernel's statistics as JSON on stdout instead of the PTX",
     )
     kernel.set_defaults(command=_compile_command)
+    _add_run_parser(commands)
+    _add_bench_parser(commands)
     return parser
+
+
+def _add_kernel_arguments(command: argparse.ArgumentParser) -> None:
+    """--dtype, --arch, --steps and --seed, as `run` and `bench` take them."""
+    command.add_argument(
+        "--dtype", default="float16", choices=sorted(STORAGE_TYPES), help="grid storage type"
+    )
+    command.add_argument(
+        "--arch", default="sm_80", choices=ARCHITECTURES, help="target (default sm_80)"
+    )
+    command.add_argument("--steps", type=int, default=1, help="time steps (default 1)")
+    command.add_argument(
+        "--seed", type=int, default=0, help="seed of the input, uniform on [-1, 1) (default 0)"
+    )
+
+
+def _add_run_parser(commands: Any) -> None:
+    run = commands.add_parser(
+        "run", help="run a kernel on a random grid (GPU, or the simulator with --emulate)"
+    )
+    run.add_argument("stencil", help="a catalog id or alias, or an MLIR file")
+    run.add_argument("--shape", type=parse_shape, required=True, help="grid shape, e.g. 64x64")
+    _add_kernel_arguments(run)
+    run.add_argument(
+        "--sparsity", default="sparse", choices=("sparse", "dense"), help="default sparse"
+    )
+    run.add_argument(
+        "--emulate", action="store_true", help="run on the PTX simulator instead of the GPU"
+    )
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="step by step against the reference, within the per-step error bound",
+    )
+    run.set_defaults(command=_run_command)
+
+
+def _add_bench_parser(commands: Any) -> None:
+    bench = commands.add_parser(
+        "bench", help="benchmark kernels against baselines (GPU, or counted with --emulate)"
+    )
+    bench.add_argument("stencils", nargs="*", metavar="STENCIL", help="catalog ids or files")
+    bench.add_argument("--all", action="store_true", help="every catalog stencil")
+    bench.add_argument(
+        "--shape",
+        type=parse_shape,
+        action="append",
+        help="grid shape; repeat for 1-D, 2-D and 3-D stencils (each uses its own)",
+    )
+    _add_kernel_arguments(bench)
+    bench.add_argument(
+        "--baselines",
+        default=DEFAULT_BASELINES,
+        help=f"paths, from sparse,dense,cuda-core,cudnn,peer:PATH (default {DEFAULT_BASELINES})",
+    )
+    bench.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    bench.add_argument("--plot", type=Path, metavar="FILE", help="draw the results (matplotlib)")
+    bench.add_argument(
+        "--emulate",
+        action="store_true",
+        help="count per-point instructions on the PTX simulator instead of timing",
+    )
+    bench.add_argument("--sass", action="store_true", help="add each kernel's SASS mix")
+    bench.add_argument(
+        "--from-json", type=Path, metavar="FILE", help="show (and plot) a recorded JSON file"
+    )
+    bench.add_argument("--repeats", type=int, default=5, help="timed runs (median; >= 5)")
+    bench.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
+    bench.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="compile processes (default: CPUs)"
+    )
+    bench.set_defaults(command=_bench_command)
 
 
 def _add_output_arguments(command: argparse.ArgumentParser, level: str) -> None:
@@ -283,6 +366,85 @@ def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
         _write_mlir(arguments, console, kernel.ptx)
     if arguments.stats:
         _print_text(console, json.dumps(kernel.stats, indent=2) + "\n")
+
+
+def _run_command(arguments: argparse.Namespace, console: Console) -> None:
+    stencil = load_stencil(arguments.stencil)
+    kernel = compile_kernel(
+        stencil, arguments.shape, arguments.dtype, arguments.arch, sparsity=arguments.sparsity
+    )
+    _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
+    x = random_grid(arguments.shape, arguments.seed)
+    where = "the PTX simulator" if arguments.emulate else "the GPU"
+    step = stepper(kernel, arguments.emulate)
+    outcome = run_kernel(kernel, x, arguments.steps, step, arguments.check)
+    y = outcome.result
+    console.print(
+        f"{arguments.steps} step{'s' * (arguments.steps != 1)} of {kernel.entry} on {where}: "
+        f"{format_tile(kernel.shape)} "
+        f"{kernel.storage.name}, input uniform on [{INPUT_RANGE[0]}, {INPUT_RANGE[1]}) "
+        f"(seed {arguments.seed}); result min {y.min():.6g}, max {y.max():.6g}, "
+        f"mean {y.mean():.6g}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if outcome.check is not None and outcome.drift is not None:
+        drift = outcome.drift
+        console.print(
+            f"check, every step against one reference step from the kernel's previous grid: "
+            f"{outcome.check.describe()}\n"
+            f"drift, {arguments.steps} kernel steps against {arguments.steps} reference steps "
+            f"from the input: max error {drift.max_error:.3g}, RMS error "
+            f"{drift.rms_error:.3g} (no bound: the steps' errors compound)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        if not outcome.check.ok:
+            raise StencilError(f"{kernel.entry} is outside the error bound")
+
+
+def _bench_command(arguments: argparse.Namespace, console: Console) -> None:
+    if arguments.from_json is not None:
+        document = read_document(arguments.from_json, arguments)
+    else:
+        document = _benchmark(arguments)
+    for table in tables(document):
+        console.print(table)
+    if arguments.json is not None:
+        write_document(document, arguments.json)
+    if arguments.plot is not None:
+        plot(document, arguments.plot)
+
+
+def _benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
+    """Run the benchmark that `arguments` describe."""
+    settings = settings_from(arguments)
+    named = select_stencils(arguments.stencils, arguments.all, settings, load_stencil)
+    device = None if settings.emulate else Gpu()
+    conv = TorchConv if any(p.name == "cudnn" for p in settings.paths) else None
+    with _bench_progress() as progress:
+        return Benchmark(named, settings, device, conv, progress).run(
+            ["sparse-stencil", *sys.argv[1:]]
+        )
+
+
+@contextmanager
+def _bench_progress() -> Generator[BenchProgress | None]:
+    """A progress bar on stderr for the benchmark's stages, if stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    bar = Progress(*columns, TimeElapsedColumn(), console=_console(stderr=True))
+    task = bar.add_task("compiling", total=None)
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar.update(task, description=stage, completed=done, total=total)
+
+    with bar:
+        yield report
 
 
 def _print_layout(
