@@ -200,8 +200,7 @@ def compile(
     available) ptxas assembles the module and its register and spill counts go into the
     stats; with `profile`, the simulator's per-point instruction profile too
     (:meth:`Kernel.profile`, ``stats["profile"]``). With `cache`, the kernel comes from
-    the disk cache when it holds it (:mod:`sparse_stencil.runtime.cache`), and goes there
-    (tensor-core kernels only: the cache's key does not hold the path yet).
+    the disk cache when it holds it (:mod:`sparse_stencil.runtime.cache`), and goes there.
 
     `path` is "tensor-core", "cuda-core" (the direct stencil on the CUDA cores,
     :mod:`sparse_stencil.kernel.direct`; `sparsity`, `tile`, `block` and `pairs` do not
@@ -212,10 +211,12 @@ def compile(
         raise StencilError(f"unknown path '{path}': expected one of {', '.join(PATHS)}")
     if path == "cuda-core" and (tile is not None or block is not None):
         raise StencilError("tile= and block= choose a tensor-core layout, not a CUDA-core one")
-    if cache and path == "tensor-core":
+    if cache:
         from sparse_stencil.runtime import cache as disk
 
-        options = disk.CompileOptions(dtype, arch, sparsity, tile, block, assemble, profile, pairs)
+        options = disk.CompileOptions(
+            dtype, arch, sparsity, tile, block, assemble, profile, pairs, path
+        )
         return disk.cached_compile(stencil, shape, options)
     start = time.perf_counter()
     storage = storage_type(dtype)

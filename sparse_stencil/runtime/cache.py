@@ -74,6 +74,7 @@ class CompileOptions:
     assemble: bool = True
     profile: bool = False
     pairs: bool | None = None
+    path: str = "tensor-core"
 
 
 def cache_dir() -> Path:
@@ -118,6 +119,7 @@ def cache_key(stencil: Stencil, shape: Sequence[int], options: CompileOptions) -
         "ptxas": _ptxas_identity() if options.assemble else None,
         "profile": options.profile,
         "pairs": options.pairs,
+        "path": options.path,
         "version": _package_version(),
         "source": source_fingerprint(),
     }
@@ -202,6 +204,7 @@ def _compile(stencil: Stencil, shape: Sequence[int], options: CompileOptions) ->
         assemble=options.assemble,
         profile=options.profile,
         pairs=options.pairs,
+        path=options.path,  # pyright: ignore[reportArgumentType]
         cache=False,
     )
 

@@ -131,6 +131,7 @@ def _argument_parser() -> argparse.ArgumentParser:
         help="mma.sp on the 2:4 (1:2) matrix, or mma.sync on the dense one (default sparse)",
     )
     kernel.add_argument("--tile", type=parse_tile, help="force an output tile, e.g. 4x4 or 4,4")
+    _add_path_argument(kernel)
     kernel.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the PTX to FILE")
     kernel.add_argument(
         "--stats",
@@ -157,6 +158,16 @@ def _add_kernel_arguments(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_path_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--path",
+        default="tensor-core",
+        choices=("tensor-core", "cuda-core", "auto"),
+        help="tensor cores, the direct CUDA-core kernel, or the cheaper of the two "
+        "(default tensor-core)",
+    )
+
+
 def _add_run_parser(commands: Any) -> None:
     run = commands.add_parser(
         "run", help="run a kernel on a random grid (GPU, or the simulator with --emulate)"
@@ -167,6 +178,7 @@ def _add_run_parser(commands: Any) -> None:
     run.add_argument(
         "--sparsity", default="sparse", choices=("sparse", "dense"), help="default sparse"
     )
+    _add_path_argument(run)
     run.add_argument(
         "--emulate", action="store_true", help="run on the PTX simulator instead of the GPU"
     )
@@ -360,6 +372,7 @@ def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
         arguments.arch,
         sparsity=arguments.sparsity,
         tile=arguments.tile,
+        path=arguments.path,
     )
     _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
     if arguments.output is not None or not arguments.stats:
@@ -371,7 +384,12 @@ def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
 def _run_command(arguments: argparse.Namespace, console: Console) -> None:
     stencil = load_stencil(arguments.stencil)
     kernel = compile_kernel(
-        stencil, arguments.shape, arguments.dtype, arguments.arch, sparsity=arguments.sparsity
+        stencil,
+        arguments.shape,
+        arguments.dtype,
+        arguments.arch,
+        sparsity=arguments.sparsity,
+        path=arguments.path,
     )
     _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
     x = random_grid(arguments.shape, arguments.seed)
