@@ -45,10 +45,12 @@ from sparse_stencil.kernel.geometry import BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction, instruction_for
 from sparse_stencil.kernel.numerics import round_coefficients
 from sparse_stencil.kernel.search import MAX_TILES, TILE_SLACK, KernelChoice, choose_kernel
-from sparse_stencil.layout.matching import SparseGemm, convert_gemm, sparsify
+from sparse_stencil.kernel.tables import KernelLayout
+from sparse_stencil.layout.matching import convert_gemm, sparsify
 from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
 from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
 from sparse_stencil.layout.search import choose_layout
+from sparse_stencil.layout.split import split_layouts
 from sparse_stencil.passes.lower_layout_to_mma import check_arch, kernel_op
 from sparse_stencil.passes.lower_mma_to_ptx import LowerMmaToPtxPass
 from sparse_stencil.sim import Program
@@ -327,7 +329,7 @@ def candidate_layouts(
     instruction: MmaInstruction,
     tile: Sequence[int] | None,
     pairs: bool | None = None,
-) -> list[TiledGemm | SparseGemm]:
+) -> list[KernelLayout]:
     """The L1 layouts the kernel search compares: `tile`'s alone, or L1's best few.
 
     L1 ranks every tile by the lower bound on its converted K per output point; the tiles
@@ -347,9 +349,12 @@ def candidate_layouts(
             for _, shape in sorted((s, t) for s, t in scored if s <= TILE_SLACK * floor):
                 if len(gemms) < MAX_TILES and shape != best.gemm.tile:
                     gemms.append(morph(stencil, shape))
-        layouts: list[TiledGemm | SparseGemm] = []
+        layouts: list[KernelLayout] = []
         if not pairs:
-            layouts += [best.sparse, *(convert_gemm(g, rule) for g in gemms[1:])]
+            plain = [best.sparse, *(convert_gemm(g, rule) for g in gemms[1:])]
+            layouts += plain
+            for gemm, converted in zip(gemms, plain, strict=True):
+                layouts += split_layouts(gemm, rule, converted.k_after, sixteen_bit)
         if sixteen_bit and pairs is not False:
             layouts += [sparsify(g, convert_pairs(g)) for g in gemms]
         return layouts or [best.sparse]
@@ -412,8 +417,8 @@ def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
     stats: dict[str, Any] = {
         "instruction": instruction.name,
         "tile": format_tile(layout.tile),
-        "k": layout.k_after if isinstance(layout, SparseGemm) else layout.k,
-        "k_before": layout.k_before if isinstance(layout, SparseGemm) else layout.k,
+        "k": layout.k if isinstance(layout, TiledGemm) else layout.k_after,
+        "k_before": layout.k if isinstance(layout, TiledGemm) else layout.k_before,
         "steps": len(choice.steps),
         "block": geometry.block.describe(),
         "block_extent": format_tile(geometry.extent),

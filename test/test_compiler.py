@@ -392,7 +392,7 @@ def test_sparse_issues_fewer_mma_per_point_than_dense(name: str, dtype: str) -> 
 
     sparse = compile(stencil, shape, dtype, sparsity="sparse", assemble=False)
     dense = compile(stencil, shape, dtype, sparsity="dense", assemble=False)
-    assert "mma.sync" not in sparse.ptx
+    assert "mma.sp" in sparse.ptx  # a split layout also issues mma.sync for its dense part
     assert "mma.sp" not in dense.ptx
     assert per_point(sparse) < per_point(dense)
 

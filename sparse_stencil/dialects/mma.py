@@ -350,16 +350,18 @@ class StageOp(_PhaseOp):
 class TileProductOp(_PhaseOp):
     """Each warp's MMA columns accumulated over `steps` K steps of the kernel's instruction.
 
-    Every step issues the kernel's instruction but the last, which issues `last` (the
-    single-chunk-step form of a sparse instruction where the converted K leaves an odd chunk
-    step). `fragments` is the fragment table (steps x 32 lanes x 16 words: A registers,
-    metadata, B byte offsets from the tile base), `tile_bases` the shared-memory byte offset
-    of each thread's B tile origin.
+    Every step issues the kernel's instruction but the first `dense` ones, which issue its
+    dense form (a split layout's dense columns, :mod:`sparse_stencil.layout.split`), and the
+    last, which issues `last` (the single-chunk-step form of a sparse instruction where the
+    converted K leaves an odd chunk step). `fragments` is the fragment table (steps x 32
+    lanes x 16 words: A registers, metadata, B byte offsets from the tile base),
+    `tile_bases` the shared-memory byte offset of each thread's B tile origin.
     """
 
     name = "mma.tile_product"
     CUDA_CORES: ClassVar[bool | None] = False
     steps = prop_def(IntAttr)
+    dense = prop_def(IntAttr)
     last = prop_def(StringAttr)
     fragments = prop_def(DenseArrayBase.constr(i32))
     tile_bases = prop_def(DenseArrayBase.constr(i32))
@@ -370,9 +372,12 @@ class TileProductOp(_PhaseOp):
         fragments: Sequence[int],
         tile_bases: Sequence[int],
     ) -> None:
+        sparse = any(step.sparse for step in steps)
+        dense = sum(1 for step in steps if not step.sparse) if sparse else 0
         super().__init__(
             properties={
                 "steps": IntAttr(len(steps)),
+                "dense": IntAttr(dense),
                 "last": StringAttr(steps[-1].name),
                 "fragments": _ints(fragments, i32),
                 "tile_bases": _ints(tile_bases, i32),
@@ -383,12 +388,18 @@ class TileProductOp(_PhaseOp):
     def instructions(self) -> list[MmaInstruction]:
         """The instruction of each K step."""
         main = self.kernel.mma_instruction
-        return [main] * (self.steps.data - 1) + [INSTRUCTIONS[self.last.data]]
+        dense, steps = self.dense.data, self.steps.data
+        middle = [main] * (steps - dense - 1)
+        return [main.dense()] * dense + middle + [INSTRUCTIONS[self.last.data]]
 
     def _verify_against(self, geometry: Geometry | DirectGeometry) -> None:
         main = self.kernel.mma_instruction  # valid: the geometry was built from it
         if self.steps.data < 1:
             raise VerifyException("a tile product needs at least one K step")
+        if self.dense.data and (not main.sparse or self.dense.data >= self.steps.data):
+            raise VerifyException(
+                "dense steps lead a sparse kernel's product and leave at least one sparse step"
+            )
         if self.last.data not in (main.name, main.single().name):
             raise VerifyException(
                 f"the last step issues {main.name} or {main.single().name}, not {self.last.data}"
@@ -399,6 +410,7 @@ class TileProductOp(_PhaseOp):
     @classmethod
     def parse(cls, parser: Parser) -> TileProductOp:
         steps = _parse_int(parser, "steps")
+        dense = parser.parse_integer() if parser.parse_optional_keyword("dense") else 0
         parser.parse_keyword("last")
         last = parser.parse_str_literal()
         fragments = _parse_table(parser, "fragments")
@@ -408,6 +420,7 @@ class TileProductOp(_PhaseOp):
             op,
             properties={
                 "steps": IntAttr(steps),
+                "dense": IntAttr(dense),
                 "last": StringAttr(last),
                 "fragments": _ints(fragments, i32),
                 "tile_bases": _ints(bases, i32),
@@ -416,7 +429,8 @@ class TileProductOp(_PhaseOp):
         return op
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(f' steps {self.steps.data} last "{self.last.data}"')
+        dense = f" dense {self.dense.data}" if self.dense.data else ""
+        printer.print_string(f' steps {self.steps.data}{dense} last "{self.last.data}"')
         _print_table(printer, "fragments", _values(self.fragments), WARP * FRAGMENT_WORDS)
         _print_table(printer, "tile_bases", _values(self.tile_bases), WARP)
 

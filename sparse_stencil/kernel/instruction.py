@@ -98,6 +98,11 @@ class MmaInstruction:
         """Which chunk step of the instruction lane t's metadata word describes."""
         return 1 if self.chunk_steps == 2 and t == 1 else 0
 
+    def dense(self) -> MmaInstruction:
+        """The dense instruction for the same types (the dense path's, and a split layout's
+        dense part's)."""
+        return MmaInstruction(False, self.a_type, 8 if self.a_type == "tf32" else 16)
+
     def single(self) -> MmaInstruction:
         """The one-chunk-step form of a sparse instruction (itself if it is one)."""
         return MmaInstruction(self.sparse, self.a_type, self.chunk_step)

@@ -37,13 +37,12 @@ from sparse_stencil.kernel.geometry import MMA_N, WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.tables import (
     OFFSET_WORD,
+    KernelLayout,
     fragment_table,
     paired_registers,
     step_instructions,
     thread_table,
 )
-from sparse_stencil.layout.matching import SparseGemm
-from sparse_stencil.layout.morphing import TiledGemm
 
 TILE_SLACK = 1.3
 MAX_TILES = 4
@@ -96,7 +95,7 @@ class StepPlan:
     paired: list[int]
 
     @classmethod
-    def of(cls, layout: TiledGemm | SparseGemm, instruction: MmaInstruction) -> StepPlan:
+    def of(cls, layout: KernelLayout, instruction: MmaInstruction) -> StepPlan:
         """The plan of `layout`, its pairs counted on a block of one column of tiles."""
         steps = step_instructions(layout, instruction)
         dims = len(layout.tile)
@@ -212,7 +211,7 @@ def _arrangements(tiles: int, dims: int) -> Iterator[tuple[int, ...]]:
 class KernelChoice:
     """The layout of a kernel: L1 tile and its GEMM, block layout, and what it costs."""
 
-    layout: TiledGemm | SparseGemm
+    layout: KernelLayout
     instruction: MmaInstruction
     geometry: Geometry
     steps: list[MmaInstruction]
@@ -223,7 +222,7 @@ class KernelChoice:
 
 
 def choose_block(
-    layout: TiledGemm | SparseGemm,
+    layout: KernelLayout,
     instruction: MmaInstruction,
     shape: Sequence[int],
     arch: str,
@@ -277,16 +276,14 @@ def _with_pad(geometry: Geometry, pad: int) -> Geometry:
 
 
 def _conflicts_per_point(
-    layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
+    layout: KernelLayout, instruction: MmaInstruction, geometry: Geometry
 ) -> float:
     """Bank conflicts of all gathers of a launch per updated point."""
     per_block = gather_conflicts(layout, instruction, geometry) * geometry.block.groups
     return per_block * math.prod(geometry.blocks) / geometry.updated_points
 
 
-def gather_conflicts(
-    layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
-) -> int:
+def gather_conflicts(layout: KernelLayout, instruction: MmaInstruction, geometry: Geometry) -> int:
     """Bank conflicts of the B gathers of one group of every warp of a block, over all K
     steps (the other groups are the same shifted by a multiple of the pitch).
 
@@ -316,7 +313,7 @@ def _conflicts(addresses: npt.NDArray[np.int64]) -> int:
 
 
 def choose_kernel(
-    stencil_layouts: Callable[[], Sequence[TiledGemm | SparseGemm]],
+    stencil_layouts: Callable[[], Sequence[KernelLayout]],
     instruction: MmaInstruction,
     shape: Sequence[int],
     arch: str,

@@ -34,6 +34,11 @@ from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.numerics import COMPUTE_TYPES
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import MMA_M, TiledGemm
+from sparse_stencil.layout.split import SplitGemm
+
+KernelLayout = TiledGemm | SparseGemm | SplitGemm
+"""What a kernel multiplies: a morphed GEMM (dense MMAs), a converted one (sparse MMAs), or a
+split of the two (:mod:`sparse_stencil.layout.split`)."""
 
 FRAGMENT_WORDS = 16
 """Words per lane per K step in the fragment table: A registers (4), the metadata word and
@@ -46,11 +51,14 @@ _EMPTY_CHUNK = 0x4
 """Metadata of a chunk of an unused row: positions 0 and 1, both holding zero."""
 
 
-def step_instructions(
-    layout: TiledGemm | SparseGemm, instruction: MmaInstruction
-) -> list[MmaInstruction]:
+def step_instructions(layout: KernelLayout, instruction: MmaInstruction) -> list[MmaInstruction]:
     """The instruction of each K step: `instruction`, and its single-chunk-step form for a
-    last odd chunk step of a sparse layout."""
+    last odd chunk step of a sparse layout; a split layout's dense steps come first."""
+    if isinstance(layout, SplitGemm):
+        dense = instruction.dense()
+        return step_instructions(layout.dense, dense) + step_instructions(
+            layout.sparse, instruction
+        )
     if isinstance(layout, SparseGemm):
         chunk_steps = layout.k_after // instruction.chunk_step
         pairs, odd = divmod(chunk_steps, instruction.chunk_steps)
@@ -59,9 +67,12 @@ def step_instructions(
 
 
 def fragment_table(
-    layout: TiledGemm | SparseGemm, instruction: MmaInstruction, geometry: Geometry
+    layout: KernelLayout, instruction: MmaInstruction, geometry: Geometry
 ) -> npt.NDArray[np.int32]:
     """The ``(steps, 32, 16)`` fragment table (module docstring)."""
+    if isinstance(layout, SplitGemm):
+        dense = fragment_table(layout.dense, instruction.dense(), geometry)
+        return np.concatenate([dense, fragment_table(layout.sparse, instruction, geometry)])
     steps = step_instructions(layout, instruction)
     columns = sum(i.k for i in steps)
     a_bits = _a_bits(layout, instruction, columns)
@@ -85,7 +96,7 @@ def fragment_table(
     return table.astype(np.uint32).view(np.int32)
 
 
-def thread_table(layout: TiledGemm | SparseGemm, geometry: Geometry) -> npt.NDArray[np.int32]:
+def thread_table(layout: KernelLayout, geometry: Geometry) -> npt.NDArray[np.int32]:
     """The ``(threads, 4 + 4 (1 + d))`` thread table (module docstring)."""
     d = geometry.dims
     shared = np.array(geometry.shared_strides) * geometry.element_bytes

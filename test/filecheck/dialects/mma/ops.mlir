@@ -32,7 +32,7 @@
 
 // GENERIC:      "mma.kernel"() <{sym_name = "kernel_0", grid = !lstencil.grid<40xf16>, halo = array<i64: 1>, tile = array<i64: 14>, instruction = "mma.sp.m16n8k32.f16", warps = #builtin.int<1>, groups = #builtin.int<1>, arrangement = array<i64: 8>, pad = #builtin.int<0>}> ({
 // GENERIC-NEXT:   "mma.stage"() <{box = array<i64: 114>, pitch = #builtin.int<114>}> : () -> ()
-// GENERIC-NEXT:   "mma.tile_product"() <{steps = #builtin.int<1>, last = "mma.sp.m16n8k16.f16", fragments = array<i32: 939537408, {{.*}}>, tile_bases = array<i32: 2, 2, 2, 2, 30, {{.*}}, 198>}> : () -> ()
+// GENERIC-NEXT:   "mma.tile_product"() <{steps = #builtin.int<1>, dense = #builtin.int<0>, last = "mma.sp.m16n8k16.f16", fragments = array<i32: 939537408, {{.*}}>, tile_bases = array<i32: 2, 2, 2, 2, 30, {{.*}}, 198>}> : () -> ()
 // GENERIC-NEXT:   "mma.store"() <{points = array<i32: 0, 0, 14, 14, {{.*}}, 1073741824>}> : () -> ()
 // GENERIC-NEXT: }) : () -> ()
 // GENERIC:      "mma.launch"(%{{.*}}) <{kernel = @kernel_0, steps = #builtin.int<1>}> : (!lstencil.grid<40xf16>) -> !lstencil.grid<40xf16>
