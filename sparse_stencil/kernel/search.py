@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.banks import reorder_chunks
 from sparse_stencil.kernel.geometry import MMA_N, WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.tables import (
@@ -260,6 +261,11 @@ def choose_block(
             conflicts = _conflicts_per_point(layout, instruction, geometry)
             scored.append((estimate.total + conflicts, pad, geometry, estimate))
     _, _, geometry, estimate = min(scored, key=lambda s: (s[0], s[1]))
+    reordered = reorder_chunks(layout, instruction, geometry)
+    if gather_conflicts(reordered, instruction, geometry) < gather_conflicts(
+        layout, instruction, geometry
+    ):
+        layout = reordered
     return KernelChoice(layout, instruction, geometry, plan.instructions, estimate, len(options))
 
 

@@ -77,7 +77,7 @@ def fragment_table(
     columns = sum(i.k for i in steps)
     a_bits = _a_bits(layout, instruction, columns)
     metadata = _metadata_words(layout, columns) if instruction.sparse else None
-    offsets = _slot_offsets(layout, geometry, columns)
+    offsets = slot_offsets(layout, geometry, columns)
     table = np.zeros((len(steps), WARP, FRAGMENT_WORDS), dtype=np.int64)
     start = 0
     for s, step in enumerate(steps):
@@ -153,7 +153,7 @@ def _metadata_words(layout: TiledGemm | SparseGemm, columns: int) -> npt.NDArray
     return (halves[:MMA_N] | (halves[MMA_N:] << 16)).T
 
 
-def _slot_offsets(
+def slot_offsets(
     layout: TiledGemm | SparseGemm, geometry: Geometry, slots: int
 ) -> npt.NDArray[np.int64]:
     """Per K slot, the byte offset in shared memory of the input it gathers from the tile.
