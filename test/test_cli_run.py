@@ -140,3 +140,21 @@ def test_gpu_check_dry_run(tmp_path: Path) -> None:
     document = json.loads((tmp_path / "bench-dry-run.json").read_text())
     validate(document)
     assert document["mode"] == "emulate"
+
+
+def test_bench_writes_its_tables_as_markdown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded = tmp_path / "b.json"
+    argv = ["bench", "heat-1d", "--shape", "256", "--emulate", "--baselines", "dense"]
+    assert run([*argv, "--jobs", "1", "--json", str(recorded)], capsys)[0] == 0
+    table = tmp_path / "b.md"
+    status, _, err = run(["bench", "--from-json", str(recorded), "--markdown", str(table)], capsys)
+    assert status == 0, err
+    lines = table.read_text().splitlines()
+    assert lines[0] == "per-point profile, counted on the PTX simulator, not timed:"
+    assert lines[2].startswith("| stencil | path | mma |")
+    assert [line.split(" | ")[:2] for line in lines[4:6]] == [
+        ["| heat-1d", "sparse"],
+        ["| heat-1d", "dense"],
+    ]

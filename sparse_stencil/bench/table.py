@@ -90,6 +90,16 @@ def sass_table(document: dict[str, Any]) -> Table:
     return table
 
 
+def markdown(table: Table) -> str:
+    """`table` as a Markdown table (its title as a line above it), for the README."""
+    headers = [str(column.header) for column in table.columns]
+    cells = [[str(cell) for cell in column.cells] for column in table.columns]
+    lines = [f"{table.title}:", "", "| " + " | ".join(headers) + " |"]
+    lines.append("|" + "---|" * len(headers))
+    lines += ["| " + " | ".join(row) + " |" for row in zip(*cells, strict=True)]
+    return "\n".join(lines) + "\n"
+
+
 def _by_stencil(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for result in document["results"]:

@@ -25,8 +25,10 @@ from sparse_stencil.layout.matching import Conversion, SparseGemm, sparsify
 from sparse_stencil.layout.split import SplitGemm
 
 WINDOW = 24
-"""Chunks after the first unpaired one among which its partner is sought (bounds the cost
-of the greedy pairing on large layouts)."""
+"""Chunks after the first unpaired one among which its partner is sought."""
+WORK = 3000
+"""Partner trials per layout at most: the window narrows on large layouts (box3d4r has 368
+chunks), so that the pairing stays within a second."""
 _TURNS = [(first, second) for first in (0, 1) for second in (0, 1)]
 
 
@@ -82,13 +84,14 @@ def _pair(
     """The chunks of `pool` in pairs, each pair in its best turn: chunk indices in their new
     order; a turn (halves swapped) is written into `chunks` in place."""
     remaining = list(pool)
+    window = max(2, min(WINDOW, WORK // max(len(pool), 1)))
     order: list[int] = []
     while remaining:
         first = remaining.pop(0)
         if not remaining:
             order.append(first)
             break
-        candidates = remaining[:WINDOW]
+        candidates = remaining[:window]
         best = min(
             (
                 (_cost(chunks, offsets, bases, first, other, turn, words), other, turn)

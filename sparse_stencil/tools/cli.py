@@ -46,7 +46,7 @@ from sparse_stencil.bench.plot import plot
 from sparse_stencil.bench.run import run_kernel, stepper
 from sparse_stencil.bench.runner import DEFAULT_BASELINES, Benchmark
 from sparse_stencil.bench.runner import Progress as BenchProgress
-from sparse_stencil.bench.table import tables
+from sparse_stencil.bench.table import markdown, tables
 from sparse_stencil.compiler import compile as compile_kernel
 from sparse_stencil.context import make_context
 from sparse_stencil.dtypes import STORAGE_TYPES, storage_type
@@ -218,6 +218,9 @@ def _add_bench_parser(commands: Any) -> None:
     bench.add_argument("--sass", action="store_true", help="add each kernel's SASS mix")
     bench.add_argument(
         "--from-json", type=Path, metavar="FILE", help="show (and plot) a recorded JSON file"
+    )
+    bench.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="also write the tables as Markdown"
     )
     bench.add_argument("--repeats", type=int, default=5, help="timed runs (median; >= 5)")
     bench.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
@@ -428,8 +431,11 @@ def _bench_command(arguments: argparse.Namespace, console: Console) -> None:
         document = read_document(arguments.from_json, arguments)
     else:
         document = _benchmark(arguments)
-    for table in tables(document):
+    shown = tables(document)
+    for table in shown:
         console.print(table)
+    if arguments.markdown is not None:
+        arguments.markdown.write_text("\n".join(markdown(table) for table in shown))
     if arguments.json is not None:
         write_document(document, arguments.json)
     if arguments.plot is not None:
