@@ -55,7 +55,7 @@ import numpy.typing as npt
 
 from sparse_stencil.dtypes import FLOAT32, StorageType
 from sparse_stencil.errors import StencilError
-from sparse_stencil.kernel.geometry import WARP
+from sparse_stencil.kernel.geometry import WARP, StagedTiling
 from sparse_stencil.kernel.numerics import round_coefficients_to
 from sparse_stencil.kernel.search import MAX_REGISTERS, MAX_SHARED, BlockCost, resident_warps
 from sparse_stencil.layout.evaluate import spacing
@@ -113,10 +113,11 @@ class ThreadLayout:
 
 
 @dataclass(frozen=True)
-class DirectGeometry:
+class DirectGeometry(StagedTiling):
     """A grid tiled by CUDA-core blocks of a :class:`ThreadLayout`, each thread computing
     runs of `run` points along the innermost axis. The properties mean what those of
-    :class:`~.geometry.Geometry` mean, with the thread's run as the tile."""
+    :class:`~.geometry.Geometry` mean, with the thread's run as the tile; the box is staged
+    as f32."""
 
     shape: tuple[int, ...]
     halo: tuple[int, ...]
@@ -135,11 +136,6 @@ class DirectGeometry:
             raise StencilError(f"a thread computes at least one point, got a run of {self.run}")
 
     @property
-    def dims(self) -> int:
-        """Rank of the grid."""
-        return len(self.shape)
-
-    @property
     def tile(self) -> tuple[int, ...]:
         """The points of one run: ``(1, ..., 1, run)``."""
         return (1,) * (self.dims - 1) + (self.run,)
@@ -152,69 +148,30 @@ class DirectGeometry:
         return tuple(tiles)
 
     @property
+    def threads(self) -> int:
+        """Threads per block."""
+        return self.block.threads
+
+    @property
+    def pad(self) -> int:
+        """Elements added to the staged box's innermost row."""
+        return self.block.pad
+
+    @property
+    def staged_bytes(self) -> int:
+        """The box is staged as f32, whatever the grid's type."""
+        return SHARED_ELEMENT_BYTES
+
+    @property
     def group_shift(self) -> int:
         """Points along the outermost axis from one run of a thread to its next."""
         return self.block.arrangement[0] * self.tile[0]
-
-    @property
-    def interior(self) -> tuple[int, ...]:
-        """Points per axis that the kernel updates."""
-        return tuple(n - 2 * r for n, r in zip(self.shape, self.halo, strict=True))
-
-    @property
-    def blocks(self) -> tuple[int, ...]:
-        """Blocks per axis: enough to cover the interior."""
-        return tuple(-(-i // e) for i, e in zip(self.interior, self.extent, strict=True))
-
-    @property
-    def box(self) -> tuple[int, ...]:
-        """Extents of the staged input box: the output box and its halo."""
-        return tuple(e + 2 * r for e, r in zip(self.extent, self.halo, strict=True))
-
-    @property
-    def pitch(self) -> int:
-        """Elements per staged row in shared memory."""
-        return self.box[-1] + self.block.pad
-
-    @property
-    def stage_vector(self) -> int:
-        """Elements per staging access: 4 where the grid's rows, the block's output rows and
-        the pitch are multiples of 4 (every access aligned, wholly inside or outside the
-        grid), else 1."""
-        aligned = (self.shape[-1], self.extent[-1], self.pitch)
-        return VECTOR if all(n % VECTOR == 0 for n in aligned) else 1
 
     @property
     def alignment(self) -> int:
         """Elements to which every thread's run start and every staged row is aligned: the
         widest vector a window load may use."""
         return math.gcd(VECTOR, self.run, self.pitch)
-
-    @property
-    def shared_strides(self) -> tuple[int, ...]:
-        """Element strides of the staged box in shared memory, outermost axis first."""
-        return _strides((*self.box[:-1], self.pitch))
-
-    @property
-    def global_strides(self) -> tuple[int, ...]:
-        """Element strides of the grid in global memory."""
-        return _strides(self.shape)
-
-    @property
-    def shared_bytes(self) -> int:
-        """Shared memory one block stages (f32)."""
-        return math.prod(self.box[:-1]) * self.pitch * SHARED_ELEMENT_BYTES
-
-    @property
-    def updated_points(self) -> int:
-        """Interior points: what one launch updates."""
-        return math.prod(self.interior)
-
-    @property
-    def launch(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-        """(grid, block) launch dimensions: the innermost axis is ``x``."""
-        grid = tuple(reversed(self.blocks)) + (1,) * (3 - self.dims)
-        return (grid[0], grid[1], grid[2]), (self.block.threads, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -228,11 +185,6 @@ class StencilRow:
     def window(self, halo: int, run: int) -> tuple[int, int]:
         """First and last staged column, from a run's first output, that the run reads."""
         return halo + self.terms[0][0], halo + self.terms[-1][0] + run - 1
-
-
-def _strides(extents: Sequence[int]) -> tuple[int, ...]:
-    """Row-major element strides of a box of `extents`."""
-    return tuple(math.prod(extents[axis + 1 :]) for axis in range(len(extents)))
 
 
 def stencil_rows(stencil: Stencil, coefficients: Sequence[float]) -> list[StencilRow]:

@@ -17,6 +17,7 @@ its input box is zero-filled beyond the grid.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,39 +64,45 @@ class BlockLayout:
         )
 
 
-@dataclass(frozen=True)
-class Geometry:
-    """A grid tiled by blocks of a :class:`BlockLayout` over output tiles of `tile` points."""
+class StagedTiling(ABC):
+    """What every kernel's block tiling shares: blocks tile the interior ``[r, n - r)`` of each
+    axis from its low end, and each stages its output box widened by the halo in shared
+    memory, row-major, the innermost row padded to `pitch` elements.
+
+    A subclass gives the grid (`shape`, `halo`, `element_bytes`), one block's output `extent`
+    and `threads`, the `pad` of its staged rows, and `staged_bytes`, the bytes of one staged
+    element.
+    """
 
     shape: tuple[int, ...]
     halo: tuple[int, ...]
-    tile: tuple[int, ...]
-    block: BlockLayout
     element_bytes: int
+    """Bytes of one element of the grid (its storage type)."""
 
-    def __post_init__(self) -> None:
-        if not len(self.shape) == len(self.halo) == len(self.tile) == len(self.block.arrangement):
-            raise StencilError(
-                f"block arrangement {format_tile(self.block.arrangement)} and tile "
-                f"{format_tile(self.tile)} must have one extent per axis of the "
-                f"{format_tile(self.shape)} grid"
-            )
+    @property
+    @abstractmethod
+    def extent(self) -> tuple[int, ...]:
+        """Output points per axis of one block."""
+
+    @property
+    @abstractmethod
+    def threads(self) -> int:
+        """Threads per block."""
+
+    @property
+    @abstractmethod
+    def pad(self) -> int:
+        """Elements added to the staged box's innermost row."""
+
+    @property
+    def staged_bytes(self) -> int:
+        """Bytes of one staged element: the grid's, unless the kernel converts them."""
+        return self.element_bytes
 
     @property
     def dims(self) -> int:
         """Rank of the grid."""
         return len(self.shape)
-
-    @property
-    def block_tiles(self) -> tuple[int, ...]:
-        """Tiles per axis of one block (the groups stacked on the outermost axis)."""
-        first, *rest = self.block.arrangement
-        return (first * self.block.groups, *rest)
-
-    @property
-    def extent(self) -> tuple[int, ...]:
-        """Output points per axis of one block."""
-        return tuple(b * t for b, t in zip(self.block_tiles, self.tile, strict=True))
 
     @property
     def interior(self) -> tuple[int, ...]:
@@ -115,14 +122,14 @@ class Geometry:
     @property
     def pitch(self) -> int:
         """Elements per staged row in shared memory."""
-        return self.box[-1] + self.block.pad
+        return self.box[-1] + self.pad
 
     @property
     def stage_vector(self) -> int:
         """Elements per staging access: 16 bytes' worth where the grid's rows, the block's
-        output rows and the staged pitch are all multiples of 16 bytes (then every access is
+        output rows and the staged pitch are all multiples of it (then every access is
         aligned, and wholly inside or outside the grid), else 1."""
-        vector = 16 // self.element_bytes
+        vector = 16 // self.staged_bytes
         aligned = (self.shape[-1], self.extent[-1], self.pitch)
         return vector if all(n % vector == 0 for n in aligned) else 1
 
@@ -139,7 +146,58 @@ class Geometry:
     @property
     def shared_bytes(self) -> int:
         """Shared memory one block stages."""
-        return math.prod(self.box[:-1]) * self.pitch * self.element_bytes
+        return math.prod(self.box[:-1]) * self.pitch * self.staged_bytes
+
+    @property
+    def updated_points(self) -> int:
+        """Interior points: what one launch updates."""
+        return math.prod(self.interior)
+
+    @property
+    def launch(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """(grid, block) launch dimensions: the innermost axis is ``x``."""
+        grid = tuple(reversed(self.blocks)) + (1,) * (3 - self.dims)
+        return (grid[0], grid[1], grid[2]), (self.threads, 1, 1)
+
+
+@dataclass(frozen=True)
+class Geometry(StagedTiling):
+    """A grid tiled by blocks of a :class:`BlockLayout` over output tiles of `tile` points."""
+
+    shape: tuple[int, ...]
+    halo: tuple[int, ...]
+    tile: tuple[int, ...]
+    block: BlockLayout
+    element_bytes: int
+
+    def __post_init__(self) -> None:
+        if not len(self.shape) == len(self.halo) == len(self.tile) == len(self.block.arrangement):
+            raise StencilError(
+                f"block arrangement {format_tile(self.block.arrangement)} and tile "
+                f"{format_tile(self.tile)} must have one extent per axis of the "
+                f"{format_tile(self.shape)} grid"
+            )
+
+    @property
+    def block_tiles(self) -> tuple[int, ...]:
+        """Tiles per axis of one block (the groups stacked on the outermost axis)."""
+        first, *rest = self.block.arrangement
+        return (first * self.block.groups, *rest)
+
+    @property
+    def extent(self) -> tuple[int, ...]:
+        """Output points per axis of one block."""
+        return tuple(b * t for b, t in zip(self.block_tiles, self.tile, strict=True))
+
+    @property
+    def threads(self) -> int:
+        """Threads per block."""
+        return self.block.threads
+
+    @property
+    def pad(self) -> int:
+        """Elements added to the staged box's innermost row."""
+        return self.block.pad
 
     @property
     def group_shift(self) -> int:
@@ -151,20 +209,9 @@ class Geometry:
         return _unravel(MMA_N * warp + column, self.block.arrangement)
 
     @property
-    def updated_points(self) -> int:
-        """Interior points: what one launch updates."""
-        return math.prod(self.interior)
-
-    @property
     def launched_tiles(self) -> int:
         """Tiles that one launch computes, those overhanging the interior included."""
         return math.prod(self.blocks) * math.prod(self.block_tiles)
-
-    @property
-    def launch(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-        """(grid, block) launch dimensions: the innermost axis is ``x``."""
-        grid = tuple(reversed(self.blocks)) + (1,) * (3 - self.dims)
-        return (grid[0], grid[1], grid[2]), (self.block.threads, 1, 1)
 
 
 def _strides(extents: Sequence[int]) -> tuple[int, ...]:
