@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+from hypothesis import strategies as st
 
 from sparse_stencil import Stencil, reference
 from sparse_stencil.dtypes import storage_type
@@ -79,3 +80,15 @@ def exactness_violation(
         if magnitude >= storage.max_value:
             return f"the sums of step {step} may overflow {dtype}"
     return ""
+
+
+@st.composite
+def dyadic_stencils(draw: st.DrawFn) -> Stencil:
+    """A 1-3D stencil of radius 1-2 with random offsets and coefficients k/4, 0 < |k| <= 3."""
+    dims = draw(st.integers(1, 3))
+    radius = draw(st.integers(1, 2))
+    axis = st.integers(-radius, radius)
+    offsets = draw(st.lists(st.tuples(*[axis] * dims), min_size=1, max_size=24, unique=True))
+    quarters = st.integers(-3, 3).filter(bool).map(lambda k: k / 4)
+    coefficients = draw(st.lists(quarters, min_size=len(offsets), max_size=len(offsets)))
+    return Stencil(list(zip(offsets, coefficients, strict=True)), name="random")

@@ -34,7 +34,7 @@ import zlib
 
 import numpy as np
 import pytest
-from compiled_cases import dyadic_variant, exactness_violation, integer_grid
+from compiled_cases import dyadic_stencils, dyadic_variant, exactness_violation, integer_grid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,18 +152,6 @@ def test_zero_steps_returns_the_rounded_grid() -> None:
     kernel = compile(catalog.get("star2d1r"), (12, 12), "bfloat16", assemble=False)
     x = np.random.default_rng(0).standard_normal((12, 12))
     np.testing.assert_array_equal(kernel.emulate(x, steps=0), storage_type("bfloat16").round(x))
-
-
-@st.composite
-def dyadic_stencils(draw: st.DrawFn) -> Stencil:
-    """A 1-3D stencil of radius 1-2 with random offsets and coefficients k/4, 0 < |k| <= 3."""
-    dims = draw(st.integers(1, 3))
-    radius = draw(st.integers(1, 2))
-    axis = st.integers(-radius, radius)
-    offsets = draw(st.lists(st.tuples(*[axis] * dims), min_size=1, max_size=24, unique=True))
-    quarters = st.integers(-3, 3).filter(bool).map(lambda k: k / 4)
-    coefficients = draw(st.lists(quarters, min_size=len(offsets), max_size=len(offsets)))
-    return Stencil(list(zip(offsets, coefficients, strict=True)), name="random")
 
 
 @settings(max_examples=15, deadline=None)

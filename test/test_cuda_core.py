@@ -26,7 +26,7 @@ import zlib
 
 import numpy as np
 import pytest
-from compiled_cases import dyadic_variant, exactness_violation, integer_grid
+from compiled_cases import dyadic_stencils, dyadic_variant, exactness_violation, integer_grid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,18 +81,6 @@ def test_emulation_equals_reference_exactly(name: str, shape: tuple[int, ...], d
     assert kernel.ptx.count("mad.rn.f32") > 0
     assert_exact(kernel, integer_grid(shape, rng), steps=1)
     assert_exact(kernel, integer_grid(shape, rng, bound=2), steps=3)
-
-
-@st.composite
-def dyadic_stencils(draw: st.DrawFn) -> Stencil:
-    """A 1-3D stencil of radius 1-2 with random offsets and coefficients k/4, 0 < |k| <= 3."""
-    dims = draw(st.integers(1, 3))
-    radius = draw(st.integers(1, 2))
-    axis = st.integers(-radius, radius)
-    offsets = draw(st.lists(st.tuples(*[axis] * dims), min_size=1, max_size=24, unique=True))
-    quarters = st.integers(-3, 3).filter(bool).map(lambda k: k / 4)
-    coefficients = draw(st.lists(quarters, min_size=len(offsets), max_size=len(offsets)))
-    return Stencil(list(zip(offsets, coefficients, strict=True)), name="random")
 
 
 @settings(max_examples=10, deadline=None)
