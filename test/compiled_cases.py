@@ -16,9 +16,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 from hypothesis import strategies as st
 
 from sparse_stencil import Stencil, reference
+from sparse_stencil.backends import ptxas
 from sparse_stencil.dtypes import storage_type
 from sparse_stencil.kernel.numerics import TF32
 from sparse_stencil.reference import apply_once
@@ -26,6 +28,11 @@ from sparse_stencil.reference import apply_once
 COEFFICIENT_QUANTUM = 0.25
 """Every dyadic coefficient is a multiple of this (and at most 3 of them in magnitude)."""
 F32_SIGNIFICAND = 2**24
+
+DTYPES = ("float16", "bfloat16", "float32")
+NO_PTXAS = ptxas.unavailable_reason()
+needs_ptxas = pytest.mark.skipif(NO_PTXAS is not None, reason=NO_PTXAS or "")
+"""Marks a test that assembles PTX: it skips, saying why, where there is no ptxas."""
 
 
 def dyadic_variant(stencil: Stencil, rng: np.random.Generator) -> Stencil:

@@ -34,7 +34,15 @@ import zlib
 
 import numpy as np
 import pytest
-from compiled_cases import dyadic_stencils, dyadic_variant, exactness_violation, integer_grid
+from compiled_cases import (
+    DTYPES,
+    NO_PTXAS,
+    dyadic_stencils,
+    dyadic_variant,
+    exactness_violation,
+    integer_grid,
+    needs_ptxas,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,10 +55,7 @@ from sparse_stencil.kernel.numerics import kernel_error_bound
 from sparse_stencil.kernel.search import MAX_SHARED
 from sparse_stencil.sim import PtxMemoryError
 
-DTYPES = ("float16", "bfloat16", "float32")
 SPARSITIES = ("sparse", "dense")
-NO_PTXAS = ptxas.unavailable_reason()
-needs_ptxas = pytest.mark.skipif(NO_PTXAS is not None, reason=NO_PTXAS or "")
 
 EXACT_CASES: list[tuple[str, tuple[int, ...]]] = [
     # every interior extent is a prime >= 7, so no block extent > 1 divides it

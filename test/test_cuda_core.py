@@ -26,12 +26,18 @@ import zlib
 
 import numpy as np
 import pytest
-from compiled_cases import dyadic_stencils, dyadic_variant, exactness_violation, integer_grid
+from compiled_cases import (
+    DTYPES,
+    dyadic_stencils,
+    dyadic_variant,
+    exactness_violation,
+    integer_grid,
+    needs_ptxas,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparse_stencil import Stencil, StencilError, catalog, reference
-from sparse_stencil.backends import ptxas
 from sparse_stencil.compiler import Kernel, compile
 from sparse_stencil.dtypes import storage_type
 from sparse_stencil.kernel.direct import (
@@ -40,10 +46,6 @@ from sparse_stencil.kernel.direct import (
     stencil_rows,
     warp_instructions,
 )
-
-DTYPES = ("float16", "bfloat16", "float32")
-NO_PTXAS = ptxas.unavailable_reason()
-needs_ptxas = pytest.mark.skipif(NO_PTXAS is not None, reason=NO_PTXAS or "")
 
 EXACT_CASES: list[tuple[str, tuple[int, ...]]] = [
     ("star1d2r", (47,)),
