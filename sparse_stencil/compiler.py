@@ -335,7 +335,8 @@ def candidate_layouts(
     L1 ranks every tile by the lower bound on its converted K per output point; the tiles
     within :data:`~.search.TILE_SLACK` of the best bound (at most :data:`~.search.MAX_TILES`)
     are converted, for 16-bit grids both by the best conversion and by the pair-aware one
-    (:mod:`sparse_stencil.layout.pairing`). On the dense path the morphed K, padded to 16,
+    (:mod:`sparse_stencil.layout.pairing`), and where the best conversion pads, split
+    (:mod:`sparse_stencil.layout.split`). On the dense path the morphed K, padded to 16,
     takes the bound's place, and the columns are ordered pairs first.
     """
     rule = sparsity_of(storage)
