@@ -9,7 +9,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e '.[test,ptxas,sass]'
+"$VENV/bin/python" -m pip install --quiet -e '.[test,ptxas,sass,mpi]'
 export PATH="$PWD/$VENV/bin:$PATH"
 ruff check sparse_stencil scripts test
 ruff format --check sparse_stencil scripts test

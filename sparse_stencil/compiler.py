@@ -49,6 +49,7 @@ from sparse_stencil.kernel.tables import KernelLayout
 from sparse_stencil.layout.matching import convert_gemm, sparsify
 from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
 from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
+from sparse_stencil.layout.runs import RUN, convert_runs, order_dense_runs, run_tiles
 from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.layout.split import split_layouts
 from sparse_stencil.passes.lower_layout_to_mma import check_arch, kernel_op
@@ -61,6 +62,8 @@ from sparse_stencil.stencil import Stencil
 Sparsity = Literal["sparse", "dense"]
 Path = Literal["tensor-core", "cuda-core", "auto"]
 PATHS = ("tensor-core", "cuda-core", "auto")
+KOrder = Literal["auto", "densest", "pairs", "runs"]
+K_ORDERS = ("auto", "densest", "pairs", "runs")
 _MAX_ELEMENTS = 2**31 - 1
 """Flat element indices are 32-bit in the kernel."""
 
@@ -188,7 +191,7 @@ def compile(
     block: BlockLayout | None = None,
     assemble: bool = True,
     profile: bool = False,
-    pairs: bool | None = None,
+    k_order: KOrder = "auto",
     cache: bool = False,
     path: Path = "tensor-core",
 ) -> Kernel:
@@ -196,16 +199,19 @@ def compile(
 
     `sparsity` is "sparse" (`mma.sp`) or "dense" (`mma.sync` on the unconverted matrix);
     `tile` forces L1's output tile and `block` the block layout (whose pad the search still
-    chooses). `pairs` chooses among the 2:4 conversions: None lets the cost model pick, False
-    keeps the densest (least redundant) conversion, True the pair-aware one whose B operands
-    load in 32-bit pairs (:mod:`sparse_stencil.layout.pairing`). With `assemble` (and ptxas
+    chooses). `k_order` chooses how K is ordered, which decides how a lane loads its B
+    operands: "auto" lets the cost model pick among all, "densest" keeps the least redundant
+    2:4 conversion, "pairs" the one whose 16-bit B operands load in aligned 32-bit pairs
+    (:mod:`sparse_stencil.layout.pairing`), "runs" the one whose lanes load 16 bytes at a
+    time (:mod:`sparse_stencil.layout.runs`; tiles a multiple of 8 wide; both of these for
+    16-bit grids only). With `assemble` (and ptxas
     available) ptxas assembles the module and its register and spill counts go into the
     stats; with `profile`, the simulator's per-point instruction profile too
     (:meth:`Kernel.profile`, ``stats["profile"]``). With `cache`, the kernel comes from
     the disk cache when it holds it (:mod:`sparse_stencil.runtime.cache`), and goes there.
 
     `path` is "tensor-core", "cuda-core" (the direct stencil on the CUDA cores,
-    :mod:`sparse_stencil.kernel.direct`; `sparsity`, `tile`, `block` and `pairs` do not
+    :mod:`sparse_stencil.kernel.direct`; `sparsity`, `tile`, `block` and `k_order` do not
     apply to it) or "auto": the cheaper of the two by their cost models' estimates.
     ``stats["path"]`` says which was built and ``stats["path_reason"]`` why.
     """
@@ -217,7 +223,7 @@ def compile(
         from sparse_stencil.runtime import cache as disk
 
         options = disk.CompileOptions(
-            dtype, arch, sparsity, tile, block, assemble, profile, pairs, path
+            dtype, arch, sparsity, tile, block, assemble, profile, k_order, path
         )
         return disk.cached_compile(stencil, shape, options)
     start = time.perf_counter()
@@ -227,7 +233,7 @@ def compile(
     if math.prod(grid_shape) > _MAX_ELEMENTS:
         raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
     choice, reason = choose_path(
-        stencil, grid_shape, storage, arch, path, sparsity, tile, block, pairs
+        stencil, grid_shape, storage, arch, path, sparsity, tile, block, k_order
     )
     grid = GridType.of(grid_shape, storage)
     if isinstance(choice, DirectChoice):
@@ -263,7 +269,7 @@ def choose_path(
     sparsity: Sparsity = "sparse",
     tile: Sequence[int] | None = None,
     block: BlockLayout | None = None,
-    pairs: bool | None = None,
+    k_order: KOrder = "auto",
 ) -> tuple[KernelChoice | DirectChoice, str]:
     """The layout of the kernel on `path`, and why that path: "requested", or with "auto"
     the two estimates (warp-instructions per point, :class:`~.search.BlockCost`) compared.
@@ -274,10 +280,10 @@ def choose_path(
     if path == "cuda-core":
         return choose_direct(stencil, shape, storage, arch), "requested"
     if path == "tensor-core":
-        return choose(stencil, shape, storage, arch, sparsity, tile, block, pairs), "requested"
+        return choose(stencil, shape, storage, arch, sparsity, tile, block, k_order), "requested"
     direct = choose_direct(stencil, shape, storage, arch)
     try:
-        tensor = choose(stencil, shape, storage, arch, sparsity, tile, block, pairs)
+        tensor = choose(stencil, shape, storage, arch, sparsity, tile, block, k_order)
     except StencilError as error:
         return direct, f"the tensor cores cannot take it: {error}"
     ours, theirs = direct.cost.total, tensor.cost.total
@@ -303,7 +309,7 @@ def choose(
     sparsity: Sparsity = "sparse",
     tile: Sequence[int] | None = None,
     block: BlockLayout | None = None,
-    pairs: bool | None = None,
+    k_order: KOrder = "auto",
 ) -> KernelChoice:
     """The kernel layout (L1 tile, its GEMM, block layout) for `stencil` on a `shape` grid.
 
@@ -315,7 +321,7 @@ def choose(
     instruction = instruction_for(storage, sparsity == "sparse")
     round_coefficients(stencil, instruction)
     return choose_kernel(
-        lambda: candidate_layouts(stencil, storage, instruction, tile, pairs),
+        lambda: candidate_layouts(stencil, storage, instruction, tile, k_order),
         instruction,
         shape,
         arch,
@@ -328,41 +334,78 @@ def candidate_layouts(
     storage: StorageType,
     instruction: MmaInstruction,
     tile: Sequence[int] | None,
-    pairs: bool | None = None,
+    k_order: KOrder = "auto",
 ) -> list[KernelLayout]:
-    """The L1 layouts the kernel search compares: `tile`'s alone, or L1's best few.
+    """The L1 layouts the kernel search compares: `tile`'s alone, or L1's best few, in the
+    K orders `k_order` allows.
 
     L1 ranks every tile by the lower bound on its converted K per output point; the tiles
     within :data:`~.search.TILE_SLACK` of the best bound (at most :data:`~.search.MAX_TILES`)
-    are converted, for 16-bit grids both by the best conversion and by the pair-aware one
-    (:mod:`sparse_stencil.layout.pairing`), and where the best conversion pads, split
-    (:mod:`sparse_stencil.layout.split`). On the dense path the morphed K, padded to 16,
-    takes the bound's place, and the columns are ordered pairs first.
+    are converted by the best conversion, and where it pads, split
+    (:mod:`sparse_stencil.layout.split`) ("densest"); for 16-bit grids also by the
+    pair-aware one (:mod:`sparse_stencil.layout.pairing`, "pairs"). On the dense path the
+    morphed K, padded to 16, takes the bound's place, and for 16-bit grids the columns are
+    ordered pairs first. For 16-bit grids both paths add the tiles whose inputs load in
+    16-byte runs (:mod:`sparse_stencil.layout.runs`, "runs"), 2:4-converted by pairs of
+    runs on the sparse one.
     """
-    rule = sparsity_of(storage)
+    if k_order not in K_ORDERS:
+        raise StencilError(f"unknown k_order '{k_order}': expected one of {', '.join(K_ORDERS)}")
     sixteen_bit = storage.name != "float32"
+    if k_order in ("pairs", "runs") and not sixteen_bit:
+        raise StencilError(f"k_order '{k_order}' orders 16-bit operands: not for float32 grids")
+    runs = _run_gemms(stencil, tile) if sixteen_bit and k_order in ("auto", "runs") else []
+    if k_order == "runs" and not runs:
+        raise StencilError(f"k_order 'runs' needs a tile a multiple of {RUN} points wide")
     if instruction.sparse:
-        best = choose_layout(stencil, rule, tile)
-        scored = [(c.padded_bound / math.prod(c.tile), c.tile) for c in best.candidates]
-        gemms = [best.gemm]
-        if tile is None:
-            floor = min(s for s, _ in scored)
-            for _, shape in sorted((s, t) for s, t in scored if s <= TILE_SLACK * floor):
-                if len(gemms) < MAX_TILES and shape != best.gemm.tile:
-                    gemms.append(morph(stencil, shape))
-        layouts: list[KernelLayout] = []
-        if not pairs:
-            plain = [best.sparse, *(convert_gemm(g, rule) for g in gemms[1:])]
-            layouts += plain
-            for gemm, converted in zip(gemms, plain, strict=True):
-                layouts += split_layouts(gemm, rule, converted.k_after, sixteen_bit)
-        if sixteen_bit and pairs is not False:
-            layouts += [sparsify(g, convert_pairs(g)) for g in gemms]
-        return layouts or [best.sparse]
-    shapes = [check_tile(tile, stencil.dims)] if tile is not None else tile_shapes(stencil.dims)
-    dense = [morph(stencil, shape) for shape in shapes]
-    dense.sort(key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m))
-    return [order_dense_pairs(g) if sixteen_bit else g for g in dense[:MAX_TILES]]
+        converted = [sparsify(*convert_runs(g)) for g in runs]
+        return _sparse_layouts(stencil, storage, tile, k_order) + converted
+    dense: list[KernelLayout] = []
+    if k_order != "runs":
+        shapes = [check_tile(tile, stencil.dims)] if tile is not None else tile_shapes(stencil.dims)
+        gemms = sorted(
+            (morph(stencil, shape) for shape in shapes),
+            key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m),
+        )[:MAX_TILES]
+        dense += [order_dense_pairs(g) if sixteen_bit else g for g in gemms]
+    return dense + [order_dense_runs(g) for g in runs]
+
+
+def _sparse_layouts(
+    stencil: Stencil, storage: StorageType, tile: Sequence[int] | None, k_order: KOrder
+) -> list[KernelLayout]:
+    """The converted layouts of L1's best tiles in the "densest" and "pairs" K orders."""
+    if k_order == "runs":
+        return []
+    rule = sparsity_of(storage)
+    best = choose_layout(stencil, rule, tile)
+    scored = [(c.padded_bound / math.prod(c.tile), c.tile) for c in best.candidates]
+    gemms = [best.gemm]
+    if tile is None:
+        floor = min(s for s, _ in scored)
+        for _, shape in sorted((s, t) for s, t in scored if s <= TILE_SLACK * floor):
+            if len(gemms) < MAX_TILES and shape != best.gemm.tile:
+                gemms.append(morph(stencil, shape))
+    sixteen_bit = storage.name != "float32"
+    layouts: list[KernelLayout] = []
+    if k_order in ("auto", "densest"):
+        plain = [best.sparse, *(convert_gemm(g, rule) for g in gemms[1:])]
+        layouts += plain
+        for gemm, converted in zip(gemms, plain, strict=True):
+            layouts += split_layouts(gemm, rule, converted.k_after, sixteen_bit)
+    if sixteen_bit and k_order in ("auto", "pairs"):
+        layouts += [sparsify(g, convert_pairs(g)) for g in gemms]
+    return layouts
+
+
+def _run_gemms(stencil: Stencil, tile: Sequence[int] | None) -> list[TiledGemm]:
+    """The morphed GEMMs of the tiles whose inputs load in 16-byte runs
+    (:func:`~sparse_stencil.layout.runs.run_tiles`): `tile` alone if it is one of them."""
+    shapes = run_tiles(stencil.dims)
+    if tile is not None:
+        forced = check_tile(tile, stencil.dims)
+        shapes = (forced,) if forced[-1] % RUN == 0 else ()
+    return [morph(stencil, shape) for shape in shapes]
 
 
 def to_device_bits(values: npt.NDArray[np.float64], storage: StorageType) -> npt.NDArray[Any]:

@@ -81,6 +81,12 @@ def _compile_stencil() -> type[ModulePass]:
     return CompileStencilPass
 
 
+def _distribute_lstencil() -> type[ModulePass]:
+    from sparse_stencil.passes.distribute_lstencil import DistributeLStencilPass
+
+    return DistributeLStencilPass
+
+
 DIALECTS: dict[str, Callable[[], Dialect]] = {
     "lstencil": _lstencil,
     "sparse_layout": _sparse_layout,
@@ -95,6 +101,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-layout-to-mma": _lower_layout_to_mma,
     "lower-mma-to-ptx": _lower_mma_to_ptx,
     "compile-stencil": _compile_stencil,
+    "distribute-lstencil": _distribute_lstencil,
 }
 
 TARGETS: dict[str, Callable[[], type[Target]]] = {"ptx": _ptx_target}

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from sparse_stencil import Stencil, reference
 from sparse_stencil.backends import ptxas
+from sparse_stencil.compiler import Kernel
 from sparse_stencil.dtypes import storage_type
 from sparse_stencil.kernel.numerics import TF32
 from sparse_stencil.reference import apply_once
@@ -99,3 +100,17 @@ def dyadic_stencils(draw: st.DrawFn) -> Stencil:
     quarters = st.integers(-3, 3).filter(bool).map(lambda k: k / 4)
     coefficients = draw(st.lists(quarters, min_size=len(offsets), max_size=len(offsets)))
     return Stencil(list(zip(offsets, coefficients, strict=True)), name="random")
+
+
+def assert_exact(kernel: Kernel, x: npt.NDArray[np.float64], steps: int) -> None:
+    """The emulated kernel equals the reference bit for bit (the precondition checked first)."""
+    dtype = kernel.storage.name
+    violation = exactness_violation(kernel.stencil, x, steps, dtype)
+    assert not violation, f"test data breaks the exactness precondition: {violation}"
+    got = kernel.emulate(x, steps=steps)
+    expected = reference(kernel.stencil, x, steps, dtype)
+    mismatch = np.argwhere(got != expected)
+    assert mismatch.size == 0, (
+        f"{mismatch.shape[0]} points differ, first at {tuple(mismatch[0])}: "
+        f"{got[tuple(mismatch[0])]} != {expected[tuple(mismatch[0])]}"
+    )

@@ -9,7 +9,7 @@ from sparse_stencil import catalog
 from sparse_stencil.kernel.banks import reorder_chunks
 from sparse_stencil.kernel.geometry import BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import SPARSE_F16
-from sparse_stencil.kernel.search import choose_block, gather_conflicts
+from sparse_stencil.kernel.search import choose_block, layout_conflicts
 from sparse_stencil.layout.matching import SparseGemm, convert_gemm, sparsify
 from sparse_stencil.layout.morphing import morph
 from sparse_stencil.layout.pairing import convert_pairs
@@ -41,5 +41,5 @@ def test_reorder_keeps_the_stencil_and_conflicts_no_more(
     )
     assert reordered.k_after == layout.k_after
     choice = choose_block(layout, SPARSE_F16, shape, "sm_80", geometry.block)
-    kept = gather_conflicts(choice.layout, SPARSE_F16, choice.geometry)
-    assert kept <= gather_conflicts(layout, SPARSE_F16, choice.geometry)
+    kept = layout_conflicts(choice.layout, SPARSE_F16, choice.geometry)
+    assert kept <= layout_conflicts(layout, SPARSE_F16, choice.geometry)

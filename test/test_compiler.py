@@ -37,9 +37,9 @@ import pytest
 from compiled_cases import (
     DTYPES,
     NO_PTXAS,
+    assert_exact,
     dyadic_stencils,
     dyadic_variant,
-    exactness_violation,
     integer_grid,
     needs_ptxas,
 )
@@ -83,20 +83,6 @@ BOUND_CASES = [
 def small_shape(stencil: Stencil, extra: int = 6) -> tuple[int, ...]:
     """A small grid for `stencil`: its boundary band plus a few interior points per axis."""
     return tuple(2 * r + extra + axis for axis, r in enumerate(stencil.radii))
-
-
-def assert_exact(kernel: Kernel, x: np.ndarray, steps: int) -> None:
-    """The emulated kernel equals the reference bit for bit (the precondition checked first)."""
-    dtype = kernel.storage.name
-    violation = exactness_violation(kernel.stencil, x, steps, dtype)
-    assert not violation, f"test data breaks the exactness precondition: {violation}"
-    got = kernel.emulate(x, steps=steps)
-    expected = reference(kernel.stencil, x, steps, dtype)
-    mismatch = np.argwhere(got != expected)
-    assert mismatch.size == 0, (
-        f"{mismatch.shape[0]} points differ, first at {tuple(mismatch[0])}: "
-        f"{got[tuple(mismatch[0])]} != {expected[tuple(mismatch[0])]}"
-    )
 
 
 def assert_within_bound(kernel: Kernel, x: np.ndarray) -> None:
@@ -328,11 +314,13 @@ def test_forced_block_of_wrong_shape_is_refused() -> None:
 
 
 def test_box2d3r_redundancy_beats_convstencil() -> None:
-    """The least redundant layout: the 4x4 tile with the densest conversion (pairs=False);
+    """The least redundant layout: the 4x4 tile with the densest conversion;
     the search itself may prefer a pair-aware conversion that issues more MACs but fewer
     instructions."""
     stencil = catalog.get("box2d3r")
-    kernel = compile(stencil, (4096, 4096), "float16", tile=(4, 4), pairs=False, assemble=False)
+    kernel = compile(
+        stencil, (4096, 4096), "float16", tile=(4, 4), k_order="densest", assemble=False
+    )
     geometry = kernel.geometry
     assert kernel.stats["tile"] == "4x4"
     # redundancy recomputed from the PTX: MMAs per warp x warps x blocks x MACs per MMA

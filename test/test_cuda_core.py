@@ -28,9 +28,9 @@ import numpy as np
 import pytest
 from compiled_cases import (
     DTYPES,
+    assert_exact,
     dyadic_stencils,
     dyadic_variant,
-    exactness_violation,
     integer_grid,
     needs_ptxas,
 )
@@ -58,16 +58,6 @@ EXACT_CASES: list[tuple[str, tuple[int, ...]]] = [
 
 def cuda_core(stencil: Stencil, shape: tuple[int, ...], dtype: str, **options: str) -> Kernel:
     return compile(stencil, shape, dtype, path="cuda-core", assemble=False, **options)  # type: ignore[arg-type]
-
-
-def assert_exact(kernel: Kernel, x: np.ndarray, steps: int) -> None:
-    dtype = kernel.storage.name
-    violation = exactness_violation(kernel.stencil, x, steps, dtype)
-    assert not violation, f"test data breaks the exactness precondition: {violation}"
-    got = kernel.emulate(x, steps=steps)
-    expected = reference(kernel.stencil, x, steps, dtype)
-    mismatch = np.argwhere(got != expected)
-    assert mismatch.size == 0, f"{mismatch.shape[0]} points differ, first at {mismatch[0]}"
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

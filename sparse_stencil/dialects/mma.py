@@ -16,8 +16,9 @@ every block does (docs/design.md, "Kernel generation"):
       ]
     }
 
-- ``mma.stage``: the block copies its input box (output box and halo) from global to shared
-  memory, zero-filled beyond the grid, each row padded to `pitch` elements; then a barrier.
+- ``mma.stage``: the block copies its input box (output box, halo and overhang) from global
+  to shared memory, zero-filled beyond the grid, each row padded to `pitch` elements; then a
+  barrier.
 - ``mma.tile_product``: each warp accumulates its groups of 8 output tiles over `steps` K
   steps of the instruction: per step a lane loads its A fragment (and metadata) and the
   offsets of its B elements from the fragment table (:mod:`sparse_stencil.kernel.tables`),
@@ -71,6 +72,7 @@ from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
@@ -113,7 +115,9 @@ class KernelOp(IRDLOperation):
     (CUDA cores: the run of outputs of a thread), `instruction` the tensor-core instruction
     (e.g. ``mma.sp.m16n8k16.f16``) or ``fma.rn.f32``; `warps`, `groups`, `arrangement` and
     `pad` the block layout (:class:`~.geometry.BlockLayout`, CUDA cores:
-    :class:`~sparse_stencil.kernel.direct.ThreadLayout`).
+    :class:`~sparse_stencil.kernel.direct.ThreadLayout`); `overhang`, when present, the
+    elements staged past the halo at the high end of the innermost axis (gathers of 16-byte
+    runs reach that far, :mod:`sparse_stencil.layout.runs`).
     """
 
     name = "mma.kernel"
@@ -126,6 +130,7 @@ class KernelOp(IRDLOperation):
     groups = prop_def(IntAttr)
     arrangement = prop_def(DenseArrayBase.constr(i64))
     pad = prop_def(IntAttr)
+    overhang = opt_prop_def(IntAttr)
     body = region_def("single_block")
     traits = traits_def(IsolatedFromAbove(), NoTerminator(), SymbolOpInterface())
 
@@ -152,6 +157,7 @@ class KernelOp(IRDLOperation):
                 "groups": IntAttr(block.groups),
                 "arrangement": _ints(block.arrangement),
                 "pad": IntAttr(block.pad),
+                **_overhang(geometry),
             },
             regions=[Region(Block(list(body)))],
         )
@@ -185,6 +191,7 @@ class KernelOp(IRDLOperation):
             _values(self.tile),
             layout,
             self.mma_instruction.element_bytes,
+            self.overhang.data if self.overhang is not None else 0,
         )
 
     def _direct_geometry(self) -> DirectGeometry:
@@ -252,6 +259,11 @@ class KernelOp(IRDLOperation):
         groups = _parse_int(parser, "groups")
         arrangement = _parse_list(parser, "arrangement")
         pad = _parse_int(parser, "pad")
+        overhang = (
+            {"overhang": IntAttr(parser.parse_integer(allow_boolean=False))}
+            if parser.parse_optional_keyword("overhang") is not None
+            else {}
+        )
         body = parser.parse_region()
         op = cls.__new__(cls)
         IRDLOperation.__init__(
@@ -266,6 +278,7 @@ class KernelOp(IRDLOperation):
                 "groups": IntAttr(groups),
                 "arrangement": _ints(arrangement),
                 "pad": IntAttr(pad),
+                **overhang,
             },
             regions=[body],
         )
@@ -282,7 +295,14 @@ class KernelOp(IRDLOperation):
             f" groups {self.groups.data} arrangement {list(_values(self.arrangement))}"
             f" pad {self.pad.data} "
         )
+        if self.overhang is not None:
+            printer.print_string(f"overhang {self.overhang.data} ")
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+
+
+def _overhang(geometry: Geometry | DirectGeometry) -> dict[str, IntAttr]:
+    """The `overhang` property of a geometry that stages past its halo (else none)."""
+    return {"overhang": IntAttr(geometry.overhang)} if geometry.overhang else {}
 
 
 class _PhaseOp(IRDLOperation):

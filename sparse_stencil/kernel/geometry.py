@@ -78,6 +78,9 @@ class StagedTiling(ABC):
     halo: tuple[int, ...]
     element_bytes: int
     """Bytes of one element of the grid (its storage type)."""
+    overhang: int = 0
+    """Elements staged past the halo at the high end of the innermost axis, for gathers
+    that reach beyond it (:mod:`sparse_stencil.layout.runs`)."""
 
     @property
     @abstractmethod
@@ -116,8 +119,10 @@ class StagedTiling(ABC):
 
     @property
     def box(self) -> tuple[int, ...]:
-        """Extents of the staged input box: the output box and its halo."""
-        return tuple(e + 2 * r for e, r in zip(self.extent, self.halo, strict=True))
+        """Extents of the staged input box: the output box, its halo and the overhang."""
+        box = [e + 2 * r for e, r in zip(self.extent, self.halo, strict=True)]
+        box[-1] += self.overhang
+        return tuple(box)
 
     @property
     def pitch(self) -> int:
@@ -169,6 +174,7 @@ class Geometry(StagedTiling):
     tile: tuple[int, ...]
     block: BlockLayout
     element_bytes: int
+    overhang: int = 0
 
     def __post_init__(self) -> None:
         if not len(self.shape) == len(self.halo) == len(self.tile) == len(self.block.arrangement):

@@ -19,7 +19,7 @@ warps fit on a multiprocessor (too few to hide the latency of loads and MMAs).
 
 Layouts are ranked with the staged rows padded for 16-byte staging; the best layout's pad
 is then chosen (:func:`pads`) to minimise its cost plus the shared-memory bank conflicts of
-its gathers (:func:`gather_conflicts`), one instruction each.
+its gathers (:func:`layout_conflicts`), one instruction each.
 """
 
 from __future__ import annotations
@@ -29,18 +29,19 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-import numpy.typing as npt
-
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.banks import reorder_chunks
+from sparse_stencil.kernel.gathers import (
+    Round,
+    gather_conflicts,
+    gather_rounds,
+    offset_words,
+)
 from sparse_stencil.kernel.geometry import MMA_N, WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.tables import (
-    OFFSET_WORD,
     KernelLayout,
     fragment_table,
-    paired_registers,
     step_instructions,
     thread_table,
 )
@@ -89,15 +90,16 @@ def registers(instruction: MmaInstruction, block: BlockLayout, dims: int) -> int
 
 @dataclass(frozen=True)
 class StepPlan:
-    """A layout's K steps: each one's instruction, and how many of its B registers load as
-    one 32-bit word when the block's tiles start at elements of one parity."""
+    """A layout's K steps: each one's instruction, and the rounds of B loads
+    (:mod:`~sparse_stencil.kernel.gathers`) of a block whose tiles and staged rows are 16
+    bytes aligned."""
 
     instructions: list[MmaInstruction]
-    paired: list[int]
+    rounds: list[Round]
 
     @classmethod
     def of(cls, layout: KernelLayout, instruction: MmaInstruction) -> StepPlan:
-        """The plan of `layout`, its pairs counted on a block of one column of tiles."""
+        """The plan of `layout`, its loads found on a block of one column of tiles."""
         steps = step_instructions(layout, instruction)
         dims = len(layout.tile)
         probe = Geometry(
@@ -106,23 +108,38 @@ class StepPlan:
             layout.tile,
             BlockLayout(1, 1, (8,) + (1,) * (dims - 1)),
             instruction.element_bytes,
+            overhang(layout),
         )
-        probe = _with_pad(probe, probe.box[-1] % 2)
-        paired = paired_registers(
+        probe = _with_pad(probe, -probe.box[-1] % (16 // instruction.element_bytes))
+        rounds = gather_rounds(
             steps,
             probe,
             fragment_table(layout, instruction, probe),
             thread_table(layout, probe)[:, 0],
         )
-        return cls(steps, [sum(p) for p in paired])
+        return cls(steps, rounds)
 
 
-def uniform_parity(geometry: Geometry) -> bool:
-    """Whether every tile (and group) of a block starts at an element of one parity: an even
-    pitch, and tiles an even number of elements apart on the innermost axis."""
-    even_pitch = geometry.dims == 1 or geometry.pitch % 2 == 0
-    inner = geometry.tile[-1] % 2 == 0 or geometry.block.arrangement[-1] == 1
-    return even_pitch and inner and (geometry.dims > 1 or geometry.group_shift % 2 == 0)
+def overhang(layout: KernelLayout) -> int:
+    """Elements that `layout`'s gathers reach past the halo at the high end of the
+    innermost axis (runs of :mod:`sparse_stencil.layout.runs` may)."""
+    reach = int(layout.inputs[:, -1].max()) - (layout.tile[-1] - 1 + layout.halo[-1])
+    return max(reach, 0)
+
+
+def uniform_alignment(geometry: Geometry) -> int:
+    """The bytes (16, 8, 4, or one element's) to which every tile and group of a block
+    starts aligned relative to the staged box, which is 16-byte aligned: the pitch, and the
+    tiles' spacing on the innermost axis, are multiples of it."""
+    size = geometry.element_bytes
+    for alignment in (16, 8, 4):
+        elements = alignment // size
+        pitch = geometry.dims == 1 or geometry.pitch % elements == 0
+        inner = geometry.tile[-1] % elements == 0 or geometry.block.arrangement[-1] == 1
+        groups = geometry.dims > 1 or geometry.group_shift % elements == 0
+        if pitch and inner and groups:
+            return alignment
+    return size
 
 
 def cost(
@@ -160,29 +177,43 @@ def resident_warps(arch: str, shared_bytes: int, warps: int, registers: int) -> 
     return blocks * warps
 
 
-def step_instructions_issued(step: MmaInstruction, groups: int, paired: int) -> int:
-    """Warp-instructions of one K step: fragment loads, B addresses, then per group the
-    gathers (one per 32-bit element or aligned pair), the packs of the other 16-bit pairs
-    and the MMA."""
-    elements = len(step.b_rows(0))
-    loads = 1 + int(step.sparse) + -(-elements // 4)
-    packs = 0 if step.element_bytes == 4 else elements // 2 - paired
-    return loads + elements - paired + groups * (elements - paired + packs + 1)
+def round_instructions_issued(round_: Round, steps: Sequence[MmaInstruction], groups: int) -> int:
+    """Warp-instructions of one round of K steps: per step its A (and metadata) loads, the
+    loads of the B offsets it needs and their addresses; per group the gathers and one MMA
+    per step."""
+    words = offset_words([round_], steps)
+    table = sum(
+        -(-len(steps[s].a_registers(0, 0)) // 4) + int(steps[s].sparse) + table_loads(words[s])
+        for s in round_.steps
+    )
+    addresses = sum(load.addresses for load in round_.loads)
+    return table + addresses + groups * (round_.instructions + len(round_.steps))
+
+
+def table_loads(elements: Sequence[int]) -> int:
+    """Loads of the offsets of B elements 0..max(`elements`) (:func:`table_words`)."""
+    words = table_words(max(elements, default=-1) + 1)
+    return -(-words // 4)
+
+
+def table_words(count: int) -> int:
+    """Table words loaded to read the first `count` of a lane's B offsets: 1 or 2 as they
+    are, more rounded up to whole 16-byte loads (a row of the table has 8 offsets)."""
+    return count if count <= 2 else -(-count // 4) * 4
 
 
 def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:
     """Warp-instructions one warp issues, by the emitter's structure."""
     block = geometry.block
-    paired = plan.paired if uniform_parity(geometry) else [0] * len(plan.paired)
+    alignment = uniform_alignment(geometry)
     product = sum(
-        step_instructions_issued(step, block.groups, p)
-        for step, p in zip(plan.instructions, paired, strict=True)
+        round_instructions_issued(r.aligned_to(alignment), plan.instructions, block.groups)
+        for r in plan.rounds
     )
     dims = geometry.dims
     width = block.threads if dims == 1 else WARP
     rows = -(-geometry.box[-2] // block.warps) if dims >= 2 else 1
     planes = geometry.box[0] if dims == 3 else 1
-    # per element: a predicate, the load, the zero fill and the store (whole block's share)
     vector = geometry.stage_vector
     chunks = -(-geometry.box[-1] // (width * vector))
     # per access: a predicate, the load, the zero fill of each loaded register, the store
@@ -240,7 +271,12 @@ def choose_block(
     best: tuple[float, Geometry] | None = None
     for option in options:
         geometry = Geometry(
-            tuple(shape), layout.halo, layout.tile, option, instruction.element_bytes
+            tuple(shape),
+            layout.halo,
+            layout.tile,
+            option,
+            instruction.element_bytes,
+            overhang(layout),
         )
         geometry = _with_pad(geometry, pads(geometry)[0])
         estimate = cost(instruction, geometry, plan, arch)
@@ -261,20 +297,22 @@ def choose_block(
             conflicts = _conflicts_per_point(layout, instruction, geometry)
             scored.append((estimate.total + conflicts, pad, geometry, estimate))
     _, _, geometry, estimate = min(scored, key=lambda s: (s[0], s[1]))
-    reordered = reorder_chunks(layout, instruction, geometry)
-    if gather_conflicts(reordered, instruction, geometry) < gather_conflicts(
-        layout, instruction, geometry
-    ):
-        layout = reordered
+    if max(r.widest for r in plan.rounds) <= 1:  # reordering chunks would split runs
+        reordered = reorder_chunks(layout, instruction, geometry)
+        if layout_conflicts(reordered, instruction, geometry) < layout_conflicts(
+            layout, instruction, geometry
+        ):
+            layout = reordered
     return KernelChoice(layout, instruction, geometry, plan.instructions, estimate, len(options))
 
 
 def pads(geometry: Geometry) -> list[int]:
     """The pads tried for the staged rows: the one that makes the pitch a multiple of 16
-    bytes first (16-byte staging), then 16 bytes more, then 0 to 8 elements."""
+    bytes first (16-byte staging), then 16, 32 and 48 bytes more (16-byte gathers of
+    neighbouring rows meet other banks), then 0 to 8 elements."""
     vector = 16 // geometry.element_bytes
     aligned = -geometry.box[-1] % vector
-    return list(dict.fromkeys([aligned, aligned + vector, *range(9)]))
+    return list(dict.fromkeys([aligned + i * vector for i in range(4)] + list(range(9))))
 
 
 def _with_pad(geometry: Geometry, pad: int) -> Geometry:
@@ -285,37 +323,18 @@ def _conflicts_per_point(
     layout: KernelLayout, instruction: MmaInstruction, geometry: Geometry
 ) -> float:
     """Bank conflicts of all gathers of a launch per updated point."""
-    per_block = gather_conflicts(layout, instruction, geometry) * geometry.block.groups
+    per_block = layout_conflicts(layout, instruction, geometry) * geometry.block.groups
     return per_block * math.prod(geometry.blocks) / geometry.updated_points
 
 
-def gather_conflicts(layout: KernelLayout, instruction: MmaInstruction, geometry: Geometry) -> int:
-    """Bank conflicts of the B gathers of one group of every warp of a block, over all K
-    steps (the other groups are the same shifted by a multiple of the pitch).
-
-    32 banks of 4 bytes; lanes reading the same 4-byte word share it; the conflicts of one
-    load are the most distinct words any bank serves, less one. An aligned pair is one
-    32-bit load (:func:`~sparse_stencil.kernel.tables.paired_registers`), other elements
-    one load each.
-    """
+def layout_conflicts(layout: KernelLayout, instruction: MmaInstruction, geometry: Geometry) -> int:
+    """Bank conflicts of the B gathers of one group of every warp of a block over all K
+    steps (:func:`~sparse_stencil.kernel.gathers.gather_conflicts`)."""
     steps = step_instructions(layout, instruction)
     fragments = fragment_table(layout, instruction, geometry)
     bases = thread_table(layout, geometry)[:, 0]
-    paired = paired_registers(steps, geometry, fragments, bases)
-    total = 0
-    for warp in range(geometry.block.warps):
-        tiles = bases[warp * WARP : (warp + 1) * WARP].astype(np.int64)
-        for s, step in enumerate(steps):
-            for e in range(len(step.b_rows(0))):
-                if e % 2 and e // 2 < len(paired[s]) and paired[s][e // 2]:
-                    continue
-                total += _conflicts(tiles + fragments[s, :, OFFSET_WORD + e].astype(np.int64))
-    return total
-
-
-def _conflicts(addresses: npt.NDArray[np.int64]) -> int:
-    words = np.unique(addresses // 4)
-    return int(np.bincount(words % 32, minlength=32).max()) - 1
+    rounds = gather_rounds(steps, geometry, fragments, bases)
+    return gather_conflicts(rounds, steps, geometry, fragments, bases)
 
 
 def choose_kernel(

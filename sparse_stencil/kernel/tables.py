@@ -171,8 +171,31 @@ def slot_offsets(
     points = np.zeros((slots, geometry.dims), dtype=np.int64)
     points[columns >= 0] = layout.inputs[columns[columns >= 0]]
     if geometry.element_bytes == 2:
-        _fill_padding_pairs(points, columns >= 0, layout)
+        real = columns >= 0
+        _fill_padding_runs(points, real)
+        _fill_padding_pairs(points, real, layout)
     return points @ shared
+
+
+def _fill_padding_runs(points: npt.NDArray[np.int64], real: npt.NDArray[np.bool_]) -> None:
+    """Give a lane run (the 8 slots ``8J + 2t + i`` of lane t in a block of 32, or 4 in a
+    block of 16) that is all padding the points of its chunk partner (lane ``t ^ 1``) where
+    those are one run of neighbours, so that both lanes load 16 (8) bytes at once
+    (:mod:`sparse_stencil.layout.runs`); in place, marking them real."""
+    for start in range(0, len(points) - 15, 32):
+        size = min(32, len(points) - start)
+        lanes = [
+            [start + 8 * j + 2 * t + i for j in range(size // 8) for i in range(2)]
+            for t in range(4)
+        ]
+        for t, lane in enumerate(lanes):
+            partner = lanes[t ^ 1]
+            if real[lane].any() or not real[partner].all():
+                continue
+            run = points[partner]
+            if (run[:, :-1] == run[0, :-1]).all() and (np.diff(run[:, -1]) == 1).all():
+                points[lane] = run
+                real[lane] = True
 
 
 def _fill_padding_pairs(

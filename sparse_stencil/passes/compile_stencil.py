@@ -49,8 +49,9 @@ class CompileStencilPass(ModulePass):
     """Force L1's output tile (extents per axis)."""
     block: tuple[int, ...] | None = None
     """Force the block layout: warps, groups per warp, then tiles per axis of a group."""
-    pairs: bool | None = None
-    """2:4 conversion: the cost model's pick (unset), the densest (false), pair-aware (true)."""
+    k_order: Literal["auto", "densest", "pairs", "runs"] = "auto"
+    """How K is ordered (B operands loaded): the cost model's pick (auto), the densest 2:4
+    conversion, 32-bit pairs or 16-byte runs (:func:`sparse_stencil.compiler.compile`)."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         from sparse_stencil.compiler import choose
@@ -72,7 +73,7 @@ class CompileStencilPass(ModulePass):
                         self.sparsity,
                         self.tile,
                         block,
-                        self.pairs,
+                        self.k_order,
                     )
                 )
             except StencilError as error:

@@ -16,10 +16,12 @@ tensor-core kernel:
 2. *stage* (``mma.stage``, :func:`~.ptx_staging.stage`): the block's input box is copied to
    shared memory as it is, one element per access, or 16 bytes where the grid's rows and
    the block's output box are multiples of 16 bytes;
-3. *tile product* (``mma.tile_product``): per K step two 16-byte loads of the fragment table
-   (A registers and metadata, B offsets), the B addresses (tile base + offset), then per
-   group of MMA columns the B gathers (``ld.shared``, packed in pairs for 16-bit types) and
-   one MMA on that group's accumulators;
+3. *tile product* (``mma.tile_product``): per round of K steps
+   (:mod:`~sparse_stencil.kernel.gathers`: one step, or two dense ones whose B registers
+   load together) the fragment table's words each step needs (A registers and metadata, the
+   B offsets of its loads), the B addresses (tile base + offset), then per group of MMA
+   columns the B gathers (``ld.shared`` of 4, 8 or 16 bytes, or two 16-bit halves and a
+   pack) and one MMA per step on that group's accumulators;
 4. *store* (``mma.store``): per accumulator value the point's global address and per-axis
    limits from the thread table, then per group a predicate, a conversion to the storage
    type and a store.
@@ -46,14 +48,18 @@ from xdsl.pattern_rewriter import (
 )
 
 from sparse_stencil.dialects import mma, ptx
+from sparse_stencil.kernel.gathers import (
+    Round,
+    gather_rounds,
+    locate_register,
+    offset_words,
+    register_count,
+    register_element,
+)
 from sparse_stencil.kernel.geometry import WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
-from sparse_stencil.kernel.tables import (
-    FRAGMENT_WORDS,
-    METADATA_WORD,
-    OFFSET_WORD,
-    paired_registers,
-)
+from sparse_stencil.kernel.search import table_words
+from sparse_stencil.kernel.tables import FRAGMENT_WORDS, METADATA_WORD, OFFSET_WORD
 from sparse_stencil.passes.lower_direct import lower_direct_kernel
 from sparse_stencil.passes.ptx_staging import (
     STORAGE_PTX,
@@ -93,7 +99,7 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
     context = _prologue(builder, kernel, geometry, name)
     stage(builder, geometry, context.registers, _stage_plan(context))
     steps = product.instructions
-    paired = paired_registers(
+    rounds = gather_rounds(
         steps,
         geometry,
         np.array(product.fragments.get_values(), dtype=np.int32).reshape(
@@ -101,7 +107,7 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
         ),
         np.array(product.tile_bases.get_values(), dtype=np.int32),
     )
-    accumulators = _tile_product(builder, context, steps, paired, name)
+    accumulators = _tile_product(builder, context, steps, rounds, name)
     _store(builder, context, accumulators)
     builder.emit_all(ptx.RetOp())
     params = [(f"{name}_x", "u64"), (f"{name}_y", "u64")]
@@ -149,7 +155,7 @@ def _tile_product(
     builder: Builder,
     context: _KernelContext,
     steps: Sequence[MmaInstruction],
-    paired: Sequence[Sequence[bool]],
+    rounds: Sequence[Round],
     name: str,
 ) -> list[tuple[SSAValue, ...]]:
     """Accumulate every group over the K steps (module docstring, step 3)."""
@@ -166,32 +172,39 @@ def _tile_product(
     group_bytes = (
         geometry.group_shift * geometry.shared_strides[0] * context.instruction.element_bytes
     )
-    for index, step in enumerate(steps):
-        entry = index * WARP * FRAGMENT_WORDS * 4
-        a = _load_words(builder, fragments, entry, len(step.a_registers(0, 0)))
-        metadata = (
-            _load_words(builder, fragments, entry + 4 * METADATA_WORD, 1)[0]
-            if step.sparse
-            else None
-        )
-        b_offsets = _load_words(builder, fragments, entry + 4 * OFFSET_WORD, len(step.b_rows(0)))
-        registers = paired[index]
-        addresses = {
-            e: emit(ptx.AddOp("u32", tile_base, o))
-            for e, o in enumerate(b_offsets)
-            if not (e % 2 and e // 2 < len(registers) and registers[e // 2])
-        }
+    needed = offset_words(rounds, steps)
+    for round_ in rounds:
+        a: dict[int, list[SSAValue]] = {}
+        metadata: dict[int, SSAValue | None] = {}
+        offsets: dict[int, list[SSAValue]] = {}
+        for index in round_.steps:
+            step = steps[index]
+            entry = index * WARP * FRAGMENT_WORDS * 4
+            a[index] = _load_words(builder, fragments, entry, len(step.a_registers(0, 0)))
+            metadata[index] = (
+                _load_words(builder, fragments, entry + 4 * METADATA_WORD, 1)[0]
+                if step.sparse
+                else None
+            )
+            count = table_words(max(needed[index], default=-1) + 1)
+            offsets[index] = _load_words(builder, fragments, entry + 4 * OFFSET_WORD, count)
+        addresses = _gather_addresses(builder, tile_base, round_, steps, offsets)
         for group in range(groups):
-            b = _gather(builder, context, addresses, registers, group * group_bytes)
-            accumulators[group] = _mma(builder, step, a, b, metadata, accumulators[group])
+            b = _gather(builder, context, round_, addresses, group * group_bytes)
+            for index in round_.steps:
+                registers, b = b[: register_count(steps[index])], b[register_count(steps[index]) :]
+                accumulators[group] = _mma(
+                    builder, steps[index], a[index], registers, metadata[index], accumulators[group]
+                )
     return accumulators
 
 
 def _load_words(builder: Builder, address: SSAValue, offset: int, count: int) -> list[SSAValue]:
-    """`count` consecutive table words at `address + offset`, in vector loads of up to 4."""
+    """`count` consecutive table words at `address + offset`, in vector loads of 4, 2, 1."""
     words: list[SSAValue] = []
     while len(words) < count:
-        vector = min(4, count - len(words))
+        left = count - len(words)
+        vector = 4 if left >= 4 else 2 if left >= 2 else 1
         words += builder.emit_all(
             ptx.LdOp(
                 "global",
@@ -205,31 +218,42 @@ def _load_words(builder: Builder, address: SSAValue, offset: int, count: int) ->
     return words
 
 
+def _gather_addresses(
+    builder: Builder,
+    tile_base: SSAValue,
+    round_: Round,
+    steps: Sequence[MmaInstruction],
+    offsets: dict[int, list[SSAValue]],
+) -> list[list[SSAValue]]:
+    """Per load of a round, the shared addresses it reads (two for a split register)."""
+    addresses: list[list[SSAValue]] = []
+    for load in round_.loads:
+        index, register = locate_register(round_, steps, load.first)
+        element = register_element(steps[index], register)
+        elements = [element] if load.width else [element, element + 1]
+        addresses.append(
+            [builder.emit(ptx.AddOp("u32", tile_base, offsets[index][e])) for e in elements]
+        )
+    return addresses
+
+
 def _gather(
     builder: Builder,
     context: _KernelContext,
-    addresses: dict[int, SSAValue],
-    paired: Sequence[bool],
+    round_: Round,
+    addresses: Sequence[Sequence[SSAValue]],
     shift: int,
 ) -> list[SSAValue]:
-    """The lane's B registers for one group: 32-bit elements, or pairs of 16-bit ones, each
-    one aligned 32-bit load where `paired` says so, else two loads and a pack."""
-    if context.instruction.element_bytes == 4:
-        return [
-            builder.emit(ptx.LdOp("shared", "b32", addresses[e], offset=shift))
-            for e in sorted(addresses)
-        ]
+    """The lane's B registers of a round for one group: whole registers in loads of 1, 2 or
+    4 words, a split one as two 16-bit loads and a pack."""
     registers: list[SSAValue] = []
-    for r, whole in enumerate(paired):
-        if whole:
-            registers.append(
-                builder.emit(ptx.LdOp("shared", "b32", addresses[2 * r], offset=shift))
+    for load, where in zip(round_.loads, addresses, strict=True):
+        if load.width:
+            registers += builder.emit_all(
+                ptx.LdOp("shared", "b32", where[0], offset=shift, vector=load.width)
             )
             continue
-        low, high = (
-            builder.emit(ptx.LdOp("shared", "b16", addresses[e], offset=shift))
-            for e in (2 * r, 2 * r + 1)
-        )
+        low, high = (builder.emit(ptx.LdOp("shared", "b16", a, offset=shift)) for a in where)
         registers.append(builder.emit(ptx.PackOp(low, high)))
     return registers
 

@@ -73,7 +73,7 @@ class CompileOptions:
     block: BlockLayout | None = None
     assemble: bool = True
     profile: bool = False
-    pairs: bool | None = None
+    k_order: str = "auto"
     path: str = "tensor-core"
 
 
@@ -118,7 +118,7 @@ def cache_key(stencil: Stencil, shape: Sequence[int], options: CompileOptions) -
         "assemble": options.assemble,
         "ptxas": _ptxas_identity() if options.assemble else None,
         "profile": options.profile,
-        "pairs": options.pairs,
+        "k_order": options.k_order,
         "path": options.path,
         "version": _package_version(),
         "source": source_fingerprint(),
@@ -203,7 +203,7 @@ def _compile(stencil: Stencil, shape: Sequence[int], options: CompileOptions) ->
         block=options.block,
         assemble=options.assemble,
         profile=options.profile,
-        pairs=options.pairs,
+        k_order=options.k_order,  # pyright: ignore[reportArgumentType]
         path=options.path,  # pyright: ignore[reportArgumentType]
         cache=False,
     )

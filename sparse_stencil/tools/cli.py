@@ -187,6 +187,19 @@ def _add_run_parser(commands: Any) -> None:
         action="store_true",
         help="step by step against the reference, within the per-step error bound",
     )
+    run.add_argument(
+        "--distributed",
+        action="store_true",
+        help="split the grid over the ranks of an MPI job (run under mpiexec -n N)",
+    )
+    run.add_argument(
+        "--topology", type=parse_shape, help="with --distributed: ranks per axis, e.g. 2x2"
+    )
+    run.add_argument(
+        "--steps-per-exchange",
+        type=int,
+        help="with --distributed: steps between halo exchanges (default 1)",
+    )
     run.set_defaults(command=_run_command)
 
 
@@ -385,6 +398,11 @@ def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
 
 
 def _run_command(arguments: argparse.Namespace, console: Console) -> None:
+    if arguments.distributed or arguments.topology or arguments.steps_per_exchange:
+        from sparse_stencil.distributed.command import run_distributed
+
+        run_distributed(arguments, console, load_stencil)
+        return
     stencil = load_stencil(arguments.stencil)
     kernel = compile_kernel(
         stencil,

@@ -38,3 +38,4 @@ func.func @apply(%0: !lstencil.grid<20x24xf16>) -> !lstencil.grid<20x24xf16> {
 // IR-NEXT:     func.return %[[Y]] : !lstencil.grid<20x24xf16>
 // IR-NOT:    lstencil.apply
 // IR-NOT:    mma.kernel
+
