@@ -1,7 +1,8 @@
 """The scaling model of distributed runs: per rank and step, the bytes and messages a rank
 exchanges against the points it computes, for 1 to 1024 ranks on 2-D and 3-D grids.
 
-Writes docs/scaling.md (the formula and the table) and docs/scaling.png (the plot). The
+Writes docs/scaling.md (the formula and the table), docs/scaling.png (the plot) and the
+README's excerpt of the table (between its `scaling` markers). The
 numbers come from the code that runs the jobs: the decomposition, the exchange declarations
 (the same as the ``dmp.swap`` ops) and the round's pieces of
 :mod:`sparse_stencil.distributed`, for the busiest rank (the one that sends the most).
@@ -27,6 +28,9 @@ from sparse_stencil.layout.morphing import format_tile
 from sparse_stencil.stencil import Stencil
 
 ROOT = Path(__file__).resolve().parent.parent
+README_BEGIN = "<!-- scaling:begin (scripts/scaling_table.py writes this part) -->"
+README_END = "<!-- scaling:end -->"
+README_RANKS = (4, 64, 1024)
 RANKS = tuple(2**e for e in range(11))
 GRIDS = {2: (16384, 16384), 3: (1024, 1024, 1024)}
 STENCILS = ("star2d1r", "box2d3r", "star3d1r", "box3d1r")
@@ -154,9 +158,38 @@ def plot(table: list[tuple[str, int, str, str, float, float, float]]) -> None:
     figure.savefig(ROOT / "docs" / "scaling.png", dpi=110)
 
 
+def write_readme(table: list[tuple[str, int, str, str, float, float, float]]) -> None:
+    """The README's excerpt: the busiest rank at 4, 64 and 1024 ranks."""
+    readme = ROOT / "README.md"
+    before, begin, rest = readme.read_text().partition(README_BEGIN)
+    _, end, after = rest.partition(README_END)
+    if not (begin and end):
+        raise SystemExit(f"error: {readme} has no {README_BEGIN} ... {README_END} block")
+    header = [
+        "| stencil, grid | ranks | topology | bytes sent / step | messages / step "
+        "| points / step | bytes / point |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines = [
+        f"| {name}, {_grid(name)} | {ranks} | {topology} | {sent:,.0f} | {messages:g} | "
+        f"{computed:,.0f} | {sent / computed:.4f} |"
+        for name, ranks, topology, _, sent, messages, computed in table
+        if ranks in README_RANKS
+    ]
+    block = "\n".join(["", *header, *lines, ""])
+    readme.write_text(before + README_BEGIN + block + README_END + after)
+
+
+def _grid(name: str) -> str:
+    """The grid a stencil is modelled on, as the README writes it (16384², 1024³)."""
+    shape = GRIDS[catalog.get(name).dims]
+    return f"{shape[0]}{'²' if len(shape) == 2 else '³'}"
+
+
 def main() -> None:
     table = rows()
     write_markdown(table)
+    write_readme(table)
     plot(table)
 
 
