@@ -49,7 +49,13 @@ from sparse_stencil.kernel.tables import KernelLayout
 from sparse_stencil.layout.matching import convert_gemm, sparsify
 from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
 from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
-from sparse_stencil.layout.runs import RUN, convert_runs, order_dense_runs, run_tiles
+from sparse_stencil.layout.runs import (
+    RUN,
+    convert_runs,
+    order_dense_runs,
+    run_tiles,
+    split_runs,
+)
 from sparse_stencil.layout.search import choose_layout
 from sparse_stencil.layout.split import split_layouts
 from sparse_stencil.passes.lower_layout_to_mma import check_arch, kernel_op
@@ -347,7 +353,7 @@ def candidate_layouts(
     morphed K, padded to 16, takes the bound's place, and for 16-bit grids the columns are
     ordered pairs first. For 16-bit grids both paths add the tiles whose inputs load in
     16-byte runs (:mod:`sparse_stencil.layout.runs`, "runs"), 2:4-converted by pairs of
-    runs on the sparse one.
+    runs on the sparse one, and split there where some runs find no partner.
     """
     if k_order not in K_ORDERS:
         raise StencilError(f"unknown k_order '{k_order}': expected one of {', '.join(K_ORDERS)}")
@@ -358,7 +364,9 @@ def candidate_layouts(
     if k_order == "runs" and not runs:
         raise StencilError(f"k_order 'runs' needs a tile a multiple of {RUN} points wide")
     if instruction.sparse:
-        converted = [sparsify(*convert_runs(g)) for g in runs]
+        converted: list[KernelLayout] = [sparsify(*convert_runs(g)) for g in runs]
+        splits = [split_runs(g) for g in runs]
+        converted += [split for split in splits if split is not None]
         return _sparse_layouts(stencil, storage, tile, k_order) + converted
     dense: list[KernelLayout] = []
     if k_order != "runs":

@@ -23,11 +23,19 @@ from sparse_stencil.kernel.instruction import DENSE_F16, SPARSE_F16
 from sparse_stencil.kernel.search import KernelChoice, StepPlan, overhang, table_loads
 from sparse_stencil.layout.matching import PADDING, sparsify
 from sparse_stencil.layout.morphing import morph
-from sparse_stencil.layout.runs import RUN, convert_runs, covering_runs, order_dense_runs, widen
+from sparse_stencil.layout.runs import (
+    RUN,
+    convert_runs,
+    covering_runs,
+    order_dense_runs,
+    split_runs,
+    widen,
+)
 from sparse_stencil.passes.lower_layout_to_mma import kernel_op
 
 RUN_CASES = [
     ("star1d1r", (16,), (45,)),
+    ("box2d4r", (2, 8), (27, 35)),
     ("box2d2r", (2, 8), (23, 37)),
     ("box2d3r", (2, 8), (21, 41)),
     ("box2d7r", (1, 16), (29, 47)),
@@ -186,3 +194,27 @@ def test_overhang_round_trips_through_the_mma_dialect() -> None:
     assert isinstance(parsed, mma.KernelOp)
     assert parsed.geometry == kernel.geometry
     assert parsed.geometry.box[-1] == kernel.geometry.extent[-1] + 2 * 2 + kernel.geometry.overhang
+
+
+def test_split_runs_put_partnerless_runs_on_dense_mmas() -> None:
+    """Radius 4 on the 2x8 tile: only runs on rows 9 apart pair (no output reads both), the
+    others go dense, so nothing pads and every input is gathered once."""
+    gemm = morph(catalog.get("box2d4r"), (2, 8))
+    split = split_runs(gemm)
+    assert split is not None
+    assert PADDING not in split.sparse.permutation.tolist()
+    assert split.sparse.k_before % (2 * RUN) == 0  # whole pairs of runs
+    assert split.dense.k + split.sparse.k_before == widen(gemm).k
+    # the two parts together multiply by the stencil: columns keyed by input point
+    columns = {
+        tuple(p): split.dense.matrix[:, k] for k, p in enumerate(split.dense.inputs.tolist())
+    }
+    sparse = split.sparse.gemm()
+    columns |= {tuple(p): sparse.matrix[:, k] for k, p in enumerate(sparse.inputs.tolist())}
+    for k, point in enumerate(gemm.inputs.tolist()):
+        np.testing.assert_array_equal(columns[tuple(point)], gemm.matrix[:, k])
+    assert sum(bool(c.any()) for c in columns.values()) == gemm.k
+
+
+def test_split_runs_is_none_when_every_run_pairs() -> None:
+    assert split_runs(morph(catalog.get("box2d3r"), (2, 8))) is None

@@ -8,8 +8,8 @@ the lane or the tile at run time beyond one table load and an add:
   wants them), word 4 its metadata word (sparse forms) and words 8-15 the byte offsets, from
   the origin of the lane's B tile in shared memory, of the B elements it gathers
   (:meth:`~.instruction.MmaInstruction.b_rows`; the K permutation of the 2:4 conversion is
-  folded in here; a padding slot, which meets a zero coefficient, reads a staged input next
-  to its register partner so that the pair can still load as one word). All warps share it;
+  folded in here; a padding slot, which meets a zero coefficient, reads a staged input that
+  keeps its register or its lane's run whole, :func:`slot_offsets`). All warps share it;
   per K step a lane loads what its instruction needs of it.
 - the **thread table**, ``(threads, 4 + 4 (1 + d))`` words: word 0 is the shared-memory byte
   offset of the thread's B tile origin (tile ``g`` of its warp), then for each of the four
@@ -23,8 +23,6 @@ geometry's group shift) that the kernel writes as an immediate.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -160,7 +158,9 @@ def slot_offsets(
 
     A padding slot multiplies a zero coefficient, so it may read any staged input: it reads
     the neighbour of its register partner (or, with a padding partner, an aligned pair of
-    the tile's inputs), so that the pair can load as one 32-bit word (:func:`paired_registers`).
+    the tile's inputs), so that the pair can load as one 32-bit word; a lane's slots that are
+    all padding re-read its chunk partner's run, so that they load as 16 bytes
+    (:mod:`sparse_stencil.kernel.gathers`).
     """
     shared = np.array(geometry.shared_strides) * geometry.element_bytes
     columns = np.full(slots, -1, dtype=np.int64)
@@ -216,29 +216,3 @@ def _fill_padding_pairs(
             points[first] = points[second] - step
         elif not real[first] and not real[second]:
             points[first], points[second] = anchor, anchor + step
-
-
-def paired_registers(
-    steps: Sequence[MmaInstruction],
-    geometry: Geometry,
-    fragments: npt.NDArray[np.int32],
-    tile_bases: npt.NDArray[np.int32],
-) -> list[list[bool]]:
-    """Per K step and B register: whether, for every thread and group of the block, the
-    register's two 16-bit elements are one 4-byte-aligned word of shared memory."""
-    if geometry.element_bytes != 2:
-        return [[False] * (len(step.b_rows(0)) // 2) for step in steps]
-    threads = geometry.block.threads
-    lanes = np.arange(threads) % WARP
-    shift = geometry.group_shift * geometry.shared_strides[0] * geometry.element_bytes
-    bases = tile_bases.astype(np.int64)[:, None] + shift * np.arange(geometry.block.groups)
-    result: list[list[bool]] = []
-    for s, step in enumerate(steps):
-        offsets = fragments[s, lanes, OFFSET_WORD:].astype(np.int64)
-        registers: list[bool] = []
-        for r in range(len(step.b_rows(0)) // 2):
-            low, high = offsets[:, 2 * r], offsets[:, 2 * r + 1]
-            adjacent = bool((high - low == 2).all())
-            registers.append(adjacent and bool((((bases + low[:, None]) % 4) == 0).all()))
-        result.append(registers)
-    return result

@@ -82,6 +82,13 @@ class TiledGemm(TileMaps):
         """Non-zero entries of A."""
         return int(np.count_nonzero(self.matrix))
 
+    def select(self, columns: Sequence[int] | npt.NDArray[np.int64]) -> TiledGemm:
+        """The GEMM of `columns` only, in that order."""
+        index = np.asarray(columns, dtype=np.int64)
+        return TiledGemm(
+            self.tile, self.halo, self.outputs, self.inputs[index], self.matrix[:, index]
+        )
+
     def row_masks(self) -> npt.NDArray[np.int64]:
         """Per column, the bit mask of the rows that have a non-zero in it."""
         weights = np.left_shift(1, np.arange(self.matrix.shape[0], dtype=np.int64))

@@ -55,8 +55,7 @@ def order_dense_pairs(gemm: TiledGemm) -> TiledGemm:
     units = pair_units(gemm)
     paired = [k for unit in units for k in unit]
     taken = set(paired)
-    order = np.array(paired + [k for k in range(gemm.k) if k not in taken], dtype=np.int64)
-    return TiledGemm(gemm.tile, gemm.halo, gemm.outputs, gemm.inputs[order], gemm.matrix[:, order])
+    return gemm.select(paired + [k for k in range(gemm.k) if k not in taken])
 
 
 def convert_pairs(gemm: TiledGemm) -> Conversion:

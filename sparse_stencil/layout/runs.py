@@ -26,18 +26,22 @@ half-runs of 4 points the same way, with ``J = 0, 1``.
   (fewest partners first); a run left alone pairs with padding, which gathers the run's own
   points again so that its lanes load 16 bytes too (:mod:`~sparse_stencil.kernel.tables`).
   Two pairs make a block, a pair left over a block of half-runs (one K16 step).
+- Split (:func:`split_runs`): the runs that found a partner on sparse MMAs, the others on
+  dense ones (:mod:`~sparse_stencil.layout.split`): no padding, so the kernel gathers what
+  the dense one does and issues fewer MMAs wherever two runs pair (radius >= 4).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from sparse_stencil.layout.matching import PADDING, Conversion, lower_bound
+from sparse_stencil.layout.matching import PADDING, Conversion, lower_bound, sparsify
 from sparse_stencil.layout.morphing import TiledGemm
+from sparse_stencil.layout.split import SplitGemm
 from sparse_stencil.sparsity import TWO_FOUR
 
 RUN = 8
@@ -85,38 +89,75 @@ def widen(gemm: TiledGemm) -> TiledGemm:
 def order_dense_runs(gemm: TiledGemm) -> TiledGemm:
     """`gemm` widened to its runs, its columns in blocks of four runs (module docstring)."""
     wide = widen(gemm)
-    runs = [list(range(RUN * r, RUN * (r + 1))) for r in range(wide.k // RUN)]
-    full = len(runs) // 4 * 4
-    order = [s for b in range(0, full, 4) for s in _block_slots(runs[b : b + 4])]
-    rest = runs[full:]
-    if len(rest) >= 2:
-        first, second = rest[0], rest[1]
-        order += _block_slots([first[:4], first[4:], second[:4], second[4:]])
-        rest = rest[2:]
-    order += [s for run in rest for s in run]
-    columns = np.array(order, dtype=np.int64)
-    return TiledGemm(
-        gemm.tile, gemm.halo, gemm.outputs, wide.inputs[columns], wide.matrix[:, columns]
-    )
+    return wide.select(_dense_order(_run_columns(range(wide.k // RUN))))
 
 
 def convert_runs(gemm: TiledGemm) -> tuple[TiledGemm, Conversion]:
     """`gemm` widened to its runs, and the 2:4 conversion of it that places the runs in
-    fitting pairs (module docstring)."""
+    fitting pairs, a run without a partner beside padding (module docstring)."""
     start = time.perf_counter()
     wide = widen(gemm)
-    count = wide.k // RUN
-    pairs = _pair_runs(_chunk_counts(wide, count))
-    runs = [list(range(RUN * r, RUN * (r + 1))) for r in range(count)]
-    padding = [PADDING] * RUN
-    lanes = [(runs[a], runs[b] if b is not None else padding) for a, b in pairs]
+    pairs = _pair_runs(_chunk_counts(wide))
+    slots = _sparse_slots([(_columns(a), None if b is None else _columns(b)) for a, b in pairs])
+    return wide, _conversion(gemm, wide, slots, start)
+
+
+def split_runs(gemm: TiledGemm) -> SplitGemm | None:
+    """`gemm` widened to its runs, the runs that pair on sparse MMAs and those that do not
+    on dense ones, so that no run needs padding; None when all or none pair."""
+    start = time.perf_counter()
+    wide = widen(gemm)
+    pairs = _pair_runs(_chunk_counts(wide))
+    alone = [a for a, b in pairs if b is None]
+    paired = [(a, b) for a, b in pairs if b is not None]
+    if not alone or not paired:
+        return None
+    dense = wide.select(_dense_order(_run_columns(alone)))
+    runs = [run for pair in paired for run in pair]
+    sparse = wide.select([k for run in runs for k in _columns(run)])
+    renumbered = [(_columns(2 * p), _columns(2 * p + 1)) for p in range(len(paired))]
+    conversion = _conversion(gemm, sparse, _sparse_slots(renumbered), start)
+    return SplitGemm(dense, sparsify(sparse, conversion))
+
+
+def _columns(run: int) -> list[int]:
+    """The columns of run `run` of a widened GEMM."""
+    return list(range(RUN * run, RUN * (run + 1)))
+
+
+def _run_columns(runs: Iterable[int]) -> list[list[int]]:
+    return [_columns(run) for run in runs]
+
+
+def _dense_order(runs: Sequence[Sequence[int]]) -> list[int]:
+    """Columns of `runs` in blocks of four runs, then a block of four half-runs from two
+    left over, then a last one as it is."""
+    full = len(runs) // 4 * 4
+    order = [k for b in range(0, full, 4) for k in _block_slots(runs[b : b + 4])]
+    rest = list(runs[full:])
+    if len(rest) >= 2:
+        first, second = rest[0], rest[1]
+        order += _block_slots([first[:4], first[4:], second[:4], second[4:]])
+        rest = rest[2:]
+    return order + [k for run in rest for k in run]
+
+
+def _sparse_slots(pairs: Sequence[tuple[list[int], list[int] | None]]) -> list[int]:
+    """Slots of pairs of runs (a missing partner is padding), two pairs to a block and a
+    pair left over in a block of half-runs."""
+    lanes = [(a, b if b is not None else [PADDING] * RUN) for a, b in pairs]
     slots: list[int] = []
     for p in range(0, len(lanes) - 1, 2):
         slots += _block_slots([*lanes[p], *lanes[p + 1]])
     if len(lanes) % 2:
         first, second = lanes[-1]
         slots += _block_slots([first[:4], second[:4], first[4:], second[4:]])
-    conversion = Conversion(
+    return slots
+
+
+def _conversion(gemm: TiledGemm, wide: TiledGemm, slots: list[int], start: float) -> Conversion:
+    """The 2:4 conversion of `wide` (runs of `gemm`) that `slots` orders."""
+    return Conversion(
         sparsity=TWO_FOUR,
         permutation=tuple(slots),
         k_before=wide.k,
@@ -124,7 +165,6 @@ def convert_runs(gemm: TiledGemm) -> tuple[TiledGemm, Conversion]:
         method="runs",
         seconds=time.perf_counter() - start,
     )
-    return wide, conversion
 
 
 def _block_slots(lanes: Sequence[Sequence[int]]) -> list[int]:
@@ -134,11 +174,11 @@ def _block_slots(lanes: Sequence[Sequence[int]]) -> list[int]:
     return [lanes[t][2 * j + i] for j in range(length // 2) for t in range(4) for i in range(2)]
 
 
-def _chunk_counts(wide: TiledGemm, count: int) -> npt.NDArray[np.int64]:
+def _chunk_counts(wide: TiledGemm) -> npt.NDArray[np.int64]:
     """(runs, m, 4): per run, row and chunk position J, the non-zeros among its points
     2J and 2J + 1."""
     nonzero = (wide.matrix != 0).astype(np.int64)
-    per_point = nonzero.T.reshape(count, RUN, wide.m)
+    per_point = nonzero.T.reshape(wide.k // RUN, RUN, wide.m)
     return (per_point[:, 0::2] + per_point[:, 1::2]).transpose(0, 2, 1)
 
 

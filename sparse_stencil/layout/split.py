@@ -87,8 +87,8 @@ def split_layouts(
     splits: list[SplitGemm] = []
     for steps in _dense_steps(gemm, step):
         columns = np.sort(order[: steps * step])
-        dense = order_dense_pairs(_columns(gemm, columns))
-        rest = _columns(gemm, np.setdiff1d(np.arange(gemm.k), columns))
+        dense = order_dense_pairs(gemm.select(columns))
+        rest = gemm.select(np.setdiff1d(np.arange(gemm.k), columns))
         plain = SplitGemm(dense, convert_gemm(rest, sparsity))
         if plain.k_after >= plain_k:
             continue
@@ -105,9 +105,3 @@ def _dense_steps(gemm: TiledGemm, step: int) -> list[int]:
     nonzeros = int((gemm.matrix != 0).sum(axis=1).max())
     balance = -(-(2 * nonzeros - gemm.k) // step)
     return [s for s in range(balance - 1, balance + 2) if 1 <= s and s * step < gemm.k]
-
-
-def _columns(gemm: TiledGemm, columns: npt.NDArray[np.int64]) -> TiledGemm:
-    return TiledGemm(
-        gemm.tile, gemm.halo, gemm.outputs, gemm.inputs[columns], gemm.matrix[:, columns]
-    )
