@@ -11,7 +11,8 @@ sparse path), the kernel's cost model picks the tile and the block layout togeth
 :mod:`~sparse_stencil.passes.lower_layout_to_mma`), which is lowered to `ptx` ops (L3,
 :mod:`~sparse_stencil.passes.lower_mma_to_ptx`) and printed. ``path="cuda-core"`` builds the
 direct CUDA-core kernel instead (:mod:`sparse_stencil.kernel.direct`), ``path="auto"`` the
-one of the two that the cost models estimate cheaper.
+one of the two that the cost models estimate cheaper. ``compute=`` chooses how the tensor
+cores multiply a float32 grid (:mod:`sparse_stencil.kernel.precision`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ from sparse_stencil.kernel.direct import (
 from sparse_stencil.kernel.geometry import BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction, instruction_for
 from sparse_stencil.kernel.numerics import round_coefficients
+from sparse_stencil.kernel.precision import (
+    CUDA_CORE_MODE,
+    SPLIT_PRODUCTS,
+    SPLIT_TYPES,
+    mode_of,
+    planes_of,
+    resolve_compute,
+    split_type,
+)
 from sparse_stencil.kernel.search import MAX_TILES, TILE_SLACK, KernelChoice, choose_kernel
 from sparse_stencil.kernel.tables import KernelLayout
 from sparse_stencil.layout.matching import convert_gemm, sparsify
@@ -92,6 +102,12 @@ class Kernel:
     """The tensor-core layout, or the CUDA-core one (``stats["path"]`` says which)."""
     stats: dict[str, Any] = field(default_factory=dict[str, Any])
     _program: Program | None = field(default=None, repr=False)
+
+    @property
+    def compute(self) -> str:
+        """How the kernel multiplies: its tensor-core mode (``f16``, ``bf16``, ``tf32``,
+        ``split-f16``, ``split-bf16``) or ``f32`` on the CUDA cores."""
+        return self.stats["compute"]
 
     @property
     def geometry(self) -> Geometry | DirectGeometry:
@@ -161,8 +177,9 @@ class Kernel:
                 f"thread run, block {s['block']}, launch {s['launch']}, "
                 f"shared {s['shared_bytes']} B"
             )
+        split = f" x{SPLIT_PRODUCTS} ({s['compute']})" if s["compute"] in SPLIT_TYPES else ""
         return (
-            f"{self.entry}: {s['instruction']} tile {s['tile']} K {s['k']} "
+            f"{self.entry}: {s['instruction']}{split} tile {s['tile']} K {s['k']} "
             f"({s['steps']} steps), block {s['block']}, launch {s['launch']}, "
             f"redundancy {s['redundancy']:.2f}, shared {s['shared_bytes']} B"
         )
@@ -200,6 +217,7 @@ def compile(
     k_order: KOrder = "auto",
     cache: bool = False,
     path: Path = "tensor-core",
+    compute: str | None = None,
 ) -> Kernel:
     """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
 
@@ -220,33 +238,42 @@ def compile(
     :mod:`sparse_stencil.kernel.direct`; `sparsity`, `tile`, `block` and `k_order` do not
     apply to it) or "auto": the cheaper of the two by their cost models' estimates.
     ``stats["path"]`` says which was built and ``stats["path_reason"]`` why.
+
+    `compute` is how the tensor cores multiply a float32 grid
+    (:mod:`sparse_stencil.kernel.precision`): "tf32" (the default), "split-f16" or
+    "split-bf16"; it does not apply to 16-bit grids (which multiply as themselves) nor to
+    the CUDA-core path (f32 FMAs). ``stats["compute"]`` says the mode built.
     """
     if path not in PATHS:
         raise StencilError(f"unknown path '{path}': expected one of {', '.join(PATHS)}")
     if path == "cuda-core" and (tile is not None or block is not None):
         raise StencilError("tile= and block= choose a tensor-core layout, not a CUDA-core one")
+    if path == "cuda-core" and compute is not None:
+        raise StencilError("compute= chooses how tensor cores multiply, not the CUDA cores")
     if cache:
         from sparse_stencil.runtime import cache as disk
 
         options = disk.CompileOptions(
-            dtype, arch, sparsity, tile, block, assemble, profile, k_order, path
+            dtype, arch, sparsity, tile, block, assemble, profile, k_order, path, compute
         )
         return disk.cached_compile(stencil, shape, options)
     start = time.perf_counter()
     storage = storage_type(dtype)
+    mode = resolve_compute(compute, storage)
     check_arch(arch)
     grid_shape = stencil.check_grid(shape)
     if math.prod(grid_shape) > _MAX_ELEMENTS:
         raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
     choice, reason = choose_path(
-        stencil, grid_shape, storage, arch, path, sparsity, tile, block, k_order
+        stencil, grid_shape, storage, arch, path, sparsity, tile, block, k_order, compute
     )
     grid = GridType.of(grid_shape, storage)
     if isinstance(choice, DirectChoice):
         entry = _entry_name(stencil, storage, "cuda_core")
         kernel_ir = direct_kernel_op(entry, grid, stencil, choice)
     else:
-        entry = _entry_name(stencil, storage, sparsity)
+        kind = sparsity if mode not in SPLIT_TYPES else f"{sparsity}_{mode.replace('-', '_')}"
+        entry = _entry_name(stencil, storage, kind)
         kernel_ir = kernel_op(entry, grid, choice)
     module = ModuleOp([kernel_ir])
     LowerMmaToPtxPass().apply(Context(), module)
@@ -256,6 +283,11 @@ def compile(
         _direct_stats(kernel, choice)
         if isinstance(choice, DirectChoice)
         else _stats(kernel, choice.instruction)
+    )
+    kernel.stats["compute"] = (
+        CUDA_CORE_MODE
+        if isinstance(choice, DirectChoice)
+        else mode_of(choice.instruction, choice.geometry.planes)
     )
     kernel.stats["path_reason"] = reason
     if assemble and ptxas.unavailable_reason() is None:
@@ -276,20 +308,23 @@ def choose_path(
     tile: Sequence[int] | None = None,
     block: BlockLayout | None = None,
     k_order: KOrder = "auto",
+    compute: str | None = None,
 ) -> tuple[KernelChoice | DirectChoice, str]:
     """The layout of the kernel on `path`, and why that path: "requested", or with "auto"
-    the two estimates (warp-instructions per point, :class:`~.search.BlockCost`) compared.
+    the two estimates (warp-instructions per point, :class:`~.search.BlockCost`) compared,
+    the tensor cores' in the precision mode `compute`.
 
     With "auto", a stencil that the tensor cores cannot take (a coefficient their compute
     type cannot hold, no layout within the limits) goes to the CUDA cores.
     """
     if path == "cuda-core":
         return choose_direct(stencil, shape, storage, arch), "requested"
+    options = (sparsity, tile, block, k_order, compute)
     if path == "tensor-core":
-        return choose(stencil, shape, storage, arch, sparsity, tile, block, k_order), "requested"
+        return choose(stencil, shape, storage, arch, *options), "requested"
     direct = choose_direct(stencil, shape, storage, arch)
     try:
-        tensor = choose(stencil, shape, storage, arch, sparsity, tile, block, k_order)
+        tensor = choose(stencil, shape, storage, arch, *options)
     except StencilError as error:
         return direct, f"the tensor cores cannot take it: {error}"
     ours, theirs = direct.cost.total, tensor.cost.total
@@ -316,22 +351,28 @@ def choose(
     tile: Sequence[int] | None = None,
     block: BlockLayout | None = None,
     k_order: KOrder = "auto",
+    compute: str | None = None,
 ) -> KernelChoice:
-    """The kernel layout (L1 tile, its GEMM, block layout) for `stencil` on a `shape` grid.
+    """The kernel layout (L1 tile, its GEMM, block layout) for `stencil` on a `shape` grid,
+    in the precision mode `compute` (None: the storage type's default).
 
-    Raises :class:`StencilError` for a coefficient the compute type cannot hold, or when no
-    layout fits the target.
+    A split mode lays the stencil out as for a grid of its 16-bit type (2:4, 16-bit K
+    orders) and stages two planes. Raises :class:`StencilError` for a coefficient the
+    compute type cannot hold, or when no layout fits the target.
     """
     if sparsity not in ("sparse", "dense"):
         raise StencilError(f"unknown sparsity '{sparsity}': expected 'sparse' or 'dense'")
-    instruction = instruction_for(storage, sparsity == "sparse")
+    mode = resolve_compute(compute, storage)
+    layout_storage = split_type(mode) or storage
+    instruction = instruction_for(layout_storage, sparsity == "sparse")
     round_coefficients(stencil, instruction)
     return choose_kernel(
-        lambda: candidate_layouts(stencil, storage, instruction, tile, k_order),
+        lambda: candidate_layouts(stencil, layout_storage, instruction, tile, k_order),
         instruction,
         shape,
         arch,
         block,
+        planes_of(mode),
     )
 
 
@@ -481,6 +522,8 @@ def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
         "estimated_instructions_per_point": choice.cost.instructions,
         "layouts_compared": choice.candidates,
         "path": "tensor-core",
+        # a split mode issues this many MMAs per K step; redundancy counts one (the layout's)
+        "products_per_step": SPLIT_PRODUCTS if geometry.planes > 1 else 1,
     }
     return stats
 

@@ -16,6 +16,10 @@ every block does (docs/design.md, "Kernel generation"):
       ]
     }
 
+An f32 grid in a split precision mode (:mod:`sparse_stencil.kernel.precision`) says so in
+the header, after the pad (and overhang): ``... pad 8 compute "split-f16" {``; its
+instruction is then the 16-bit one and its fragment table has 20 words per lane and step.
+
 - ``mma.stage``: the block copies its input box (output box, halo and overhang) from global
   to shared memory, zero-filled beyond the grid, each row padded to `pitch` elements; then a
   barrier.
@@ -93,7 +97,8 @@ from sparse_stencil.kernel.direct import (
 )
 from sparse_stencil.kernel.geometry import WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import INSTRUCTIONS, MmaInstruction
-from sparse_stencil.kernel.tables import FRAGMENT_WORDS
+from sparse_stencil.kernel.precision import SPLIT_PLANES, SPLIT_TYPES
+from sparse_stencil.kernel.tables import FRAGMENT_WORDS, SPLIT_FRAGMENT_WORDS
 
 _PhaseT = TypeVar("_PhaseT", bound=Operation)
 
@@ -131,6 +136,7 @@ class KernelOp(IRDLOperation):
     arrangement = prop_def(DenseArrayBase.constr(i64))
     pad = prop_def(IntAttr)
     overhang = opt_prop_def(IntAttr)
+    compute = opt_prop_def(StringAttr)
     body = region_def("single_block")
     traits = traits_def(IsolatedFromAbove(), NoTerminator(), SymbolOpInterface())
 
@@ -141,9 +147,10 @@ class KernelOp(IRDLOperation):
         geometry: Geometry | DirectGeometry,
         instruction: MmaInstruction | str,
         body: Sequence[Operation],
+        compute: str | None = None,
     ) -> None:
         """`instruction` is a tensor-core instruction, or ``fma.rn.f32`` with a
-        :class:`DirectGeometry`."""
+        :class:`DirectGeometry`; `compute` a split precision mode, or None."""
         block = geometry.block
         name_of = instruction if isinstance(instruction, str) else instruction.name
         super().__init__(
@@ -158,6 +165,7 @@ class KernelOp(IRDLOperation):
                 "arrangement": _ints(block.arrangement),
                 "pad": IntAttr(block.pad),
                 **_overhang(geometry),
+                **({} if compute is None else {"compute": StringAttr(compute)}),
             },
             regions=[Region(Block(list(body)))],
         )
@@ -171,6 +179,16 @@ class KernelOp(IRDLOperation):
                 f"unknown instruction '{name}': expected one of {', '.join(INSTRUCTIONS)}"
             )
         return INSTRUCTIONS[name]
+
+    @property
+    def split(self) -> str | None:
+        """The kernel's split precision mode, or None."""
+        return None if self.compute is None else self.compute.data
+
+    @property
+    def fragment_words(self) -> int:
+        """Words per lane per K step of the fragment table."""
+        return SPLIT_FRAGMENT_WORDS if self.compute is not None else FRAGMENT_WORDS
 
     @property
     def is_direct(self) -> bool:
@@ -192,6 +210,7 @@ class KernelOp(IRDLOperation):
             layout,
             self.mma_instruction.element_bytes,
             self.overhang.data if self.overhang is not None else 0,
+            SPLIT_PLANES if self.compute is not None else 1,
         )
 
     def _direct_geometry(self) -> DirectGeometry:
@@ -214,16 +233,15 @@ class KernelOp(IRDLOperation):
 
     def verify_(self) -> None:
         if self.is_direct:
+            if self.compute is not None:
+                raise VerifyException(f"a {DIRECT_INSTRUCTION} kernel has no compute mode")
             self._verify_direct()
             return
         try:
             instruction = self.mma_instruction
         except StencilError as error:
             raise VerifyException(str(error)) from error
-        if (instruction.a_type == "tf32") != (self.grid.storage.name == "float32"):
-            raise VerifyException(
-                f"{self.instruction.data} cannot multiply a {self.grid.storage.mlir_name} grid"
-            )
+        self._verify_compute(instruction)
         try:
             _ = self.geometry
         except StencilError as error:
@@ -233,6 +251,25 @@ class KernelOp(IRDLOperation):
             raise VerifyException(
                 "a kernel's body is mma.stage, mma.tile_product and mma.store, in order"
             )
+
+    def _verify_compute(self, instruction: MmaInstruction) -> None:
+        """The instruction multiplies the grid's type, or the parts of a split mode."""
+        storage = self.grid.storage
+        split = self.split
+        if split is None:
+            if (instruction.a_type == "tf32") != (storage.name == "float32"):
+                raise VerifyException(
+                    f"{self.instruction.data} cannot multiply a {storage.mlir_name} grid"
+                )
+            return
+        if split not in SPLIT_TYPES:
+            raise VerifyException(
+                f"unknown compute '{split}': a kernel's compute is one of {', '.join(SPLIT_TYPES)}"
+            )
+        if storage.name != "float32":
+            raise VerifyException(f"compute '{split}' splits f32 grids, not {storage.mlir_name}")
+        if instruction.a_type != SPLIT_TYPES[split].mlir_name:
+            raise VerifyException(f"compute '{split}' issues {SPLIT_TYPES[split].mlir_name} MMAs")
 
     def _verify_direct(self) -> None:
         try:
@@ -264,6 +301,11 @@ class KernelOp(IRDLOperation):
             if parser.parse_optional_keyword("overhang") is not None
             else {}
         )
+        compute = (
+            {"compute": StringAttr(parser.parse_str_literal())}
+            if parser.parse_optional_keyword("compute") is not None
+            else {}
+        )
         body = parser.parse_region()
         op = cls.__new__(cls)
         IRDLOperation.__init__(
@@ -279,6 +321,7 @@ class KernelOp(IRDLOperation):
                 "arrangement": _ints(arrangement),
                 "pad": IntAttr(pad),
                 **overhang,
+                **compute,
             },
             regions=[body],
         )
@@ -297,6 +340,8 @@ class KernelOp(IRDLOperation):
         )
         if self.overhang is not None:
             printer.print_string(f"overhang {self.overhang.data} ")
+        if self.compute is not None:
+            printer.print_string(f'compute "{self.compute.data}" ')
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
 
 
@@ -424,7 +469,8 @@ class TileProductOp(_PhaseOp):
             raise VerifyException(
                 f"the last step issues {main.name} or {main.single().name}, not {self.last.data}"
             )
-        _check_length(self.fragments, self.steps.data * WARP * FRAGMENT_WORDS, "fragment words")
+        words = self.kernel.fragment_words
+        _check_length(self.fragments, self.steps.data * WARP * words, "fragment words")
         _check_length(self.tile_bases, geometry.block.threads, "tile bases")
 
     @classmethod
@@ -451,7 +497,9 @@ class TileProductOp(_PhaseOp):
     def print(self, printer: Printer) -> None:
         dense = f" dense {self.dense.data}" if self.dense.data else ""
         printer.print_string(f' steps {self.steps.data}{dense} last "{self.last.data}"')
-        _print_table(printer, "fragments", _values(self.fragments), WARP * FRAGMENT_WORDS)
+        kernel = self.parent_op()
+        words = kernel.fragment_words if isinstance(kernel, KernelOp) else FRAGMENT_WORDS
+        _print_table(printer, "fragments", _values(self.fragments), WARP * words)
         _print_table(printer, "tile_bases", _values(self.tile_bases), WARP)
 
 

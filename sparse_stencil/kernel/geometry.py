@@ -175,6 +175,10 @@ class Geometry(StagedTiling):
     block: BlockLayout
     element_bytes: int
     overhang: int = 0
+    planes: int = 1
+    """Staged planes: 2 for a split precision mode (:mod:`~sparse_stencil.kernel.precision`),
+    the hi and the lo part of each f32 value, each of `element_bytes` (the 16-bit compute
+    type); the grid then holds f32 values. 1 otherwise: the grid's elements as they are."""
 
     def __post_init__(self) -> None:
         if not len(self.shape) == len(self.halo) == len(self.tile) == len(self.block.arrangement):
@@ -204,6 +208,34 @@ class Geometry(StagedTiling):
     def pad(self) -> int:
         """Elements added to the staged box's innermost row."""
         return self.block.pad
+
+    @property
+    def global_bytes(self) -> int:
+        """Bytes of one element of the grid in global memory (f32 for a split kernel)."""
+        return 4 if self.planes > 1 else self.element_bytes
+
+    @property
+    def plane_bytes(self) -> int:
+        """Shared-memory bytes from the hi plane to the lo plane of a split kernel: one
+        plane, rounded up to 16 bytes so that 16-byte gathers stay aligned in both."""
+        return -(-super().shared_bytes // 16) * 16
+
+    @property
+    def shared_bytes(self) -> int:
+        """Shared memory one block stages (both planes of a split kernel)."""
+        if self.planes == 1:
+            return super().shared_bytes
+        return self.planes * self.plane_bytes
+
+    @property
+    def stage_vector(self) -> int:
+        """Elements per staging access; a split kernel loads f32 elements, 4 per 16 bytes,
+        where the grid's rows, the output rows and the pitch are multiples of 4."""
+        if self.planes == 1:
+            return super().stage_vector
+        vector = 16 // self.global_bytes
+        aligned = (self.shape[-1], self.extent[-1], self.pitch)
+        return vector if all(n % vector == 0 for n in aligned) else 1
 
     @property
     def group_shift(self) -> int:

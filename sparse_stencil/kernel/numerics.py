@@ -30,6 +30,9 @@ which adds its at most ``p`` kept products to the accumulator and rounds to f32.
 
 On integer-valued grids whose products and sums are exact in f32 every term above is zero:
 the kernel equals the reference bit for bit, which the tests check exactly.
+
+The split precision modes of f32 grids (16-bit instructions on an f32 grid) have their own
+bound, :func:`split_error_bound`, which :func:`kernel_error_bound` returns for them.
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from sparse_stencil.dtypes import BFLOAT16, FLOAT16, StorageType
+from sparse_stencil.dtypes import BFLOAT16, FLOAT16, FLOAT32, StorageType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.instruction import MmaInstruction
+from sparse_stencil.kernel.precision import SPLIT_PRODUCTS
 from sparse_stencil.layout.evaluate import spacing
 from sparse_stencil.reference import apply_once
 from sparse_stencil.stencil import Stencil
@@ -91,9 +95,12 @@ def kernel_error_bound(
     """Per point, how far one kernel step on grid `x` may be from one reference step.
 
     `steps` are the kernel's K steps (the instruction of each); `got` and `expected` are the
-    two results.
+    two results. A 16-bit instruction on an f32 grid is a split precision mode
+    (:func:`split_error_bound`).
     """
     a_type = steps[0].a_type
+    if storage.name == "float32" and a_type != "tf32":
+        return split_error_bound(stencil, steps, COMPUTE_TYPES[a_type], x, got, expected)
     u_c = 2.0 ** -COMPUTE_TYPES[a_type].significand_bits
     truncated = a_type == "tf32"
     u_x = 2.0**-10 if truncated else 0.0
@@ -109,3 +116,97 @@ def kernel_error_bound(
     kept = sum(step.k // (2 if step.sparse else 1) + 1 for step in steps)
     accumulation = kept * 2.0**-22 * grown
     return operands + accumulation + np.maximum(spacing(got, storage), spacing(expected, storage))
+
+
+def split_error_bound(
+    stencil: Stencil,
+    steps: Sequence[MmaInstruction],
+    part: StorageType,
+    x: npt.ArrayLike,
+    got: npt.NDArray[np.float64],
+    expected: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """Per point, how far one step of a split precision mode (parts in `part`, f16 or bf16;
+    :mod:`~sparse_stencil.kernel.precision`) on the f32 grid `x` may be from one reference
+    step; `steps` are the kernel's K steps, `got` and `expected` the two results.
+
+    **The splits.** Let u = 2^-p for the part type's p significant bits (f16 2^-11, bf16
+    2^-8) and a its largest subnormal rounding error, half the subnormal spacing (f16 2^-25,
+    bf16 2^-134), so ``|RN(v) - v| <= u |v| + a``. A value y (a grid value, or a
+    coefficient) splits into ``h = RN(y)`` and ``l = RN(y - h)``; ``y - h`` is exact (in f32
+    in the kernel, in float64 for the table: h keeps y's leading bits). Then
+
+    - ``E(y) = u^2 |y| + (1 + u) a`` bounds ``|y - h - l|`` (the second rounding, of
+      ``|y - h| <= u |y| + a``);
+    - ``L(y) = (1 + u)(u |y| + a) + a`` bounds ``|l|``, and
+      ``P(y) = (1 + u)^2 |y| + (3 + u) a`` bounds ``|h| + |l|``.
+
+    **The products.** The kernel adds ``ch hi + ch lo + cl hi = (ch + cl)(hi + lo) - cl lo``
+    per term, so with ``c = ch + cl + e_c`` and ``x = hi + lo + e_x``,
+    ``c x - kept = c e_x + e_c x - e_c e_x + cl lo``, at most
+    ``|c| E(x) + E(c) |x| + E(c) E(x) + L(c) L(x)`` (the last is the dropped cross term).
+    Summed over the stencil's terms, each is one step of the stencil of those coefficient
+    magnitudes on the grid of those value magnitudes. The products of 16-bit parts are exact
+    in f32 (22 significant bits at most).
+
+    **Accumulation.** Per K step three MMAs add p kept products each (p = K/2, sparse) to the
+    accumulator; as for :func:`kernel_error_bound`, each is within ``(p + 1) 2^-23`` of the
+    magnitude sum of its terms and incoming accumulator, which is at most
+    ``M' (1 + d)`` with ``M' = sum P(c) P(x)`` the magnitude of all kept products and d the
+    relative error so far, written ``(p + 1) 2^-22 M'`` per MMA. The simulator sums the
+    exact products in float64 and rounds once to f32 (``|error| <= 2^-24 |sum|``, well
+    inside this), plus, if the sum is an f32 subnormal, 2^-150 absolute per MMA.
+
+    **Final rounding** to f32: the larger storage spacing of either result, as for tf32.
+
+    **Range.** A value whose hi part overflows the part type (f16: ``|x| >= 65520``) makes
+    ``hi = inf`` and ``lo = -inf``: the outputs reading it are not finite, and the bound is
+    infinite there. f16's subnormal range is the absolute term a = 2^-25 per value: lo parts
+    below 2^-14 (for values below about 2^-3) keep fewer bits, and the bound grows by
+    about ``2^-25 sum |c|``.
+
+    **Exactness.** Every term vanishes when each coefficient is ``ch + cl`` exactly, each
+    value is ``hi + lo`` exactly, every ``cl lo`` is zero and the sums are exact in f32: for
+    split-f16, integer grids with ``|x| <= 2^11`` (lo = 0) and dyadic coefficients of at
+    most 22 significant bits that are multiples of 2^-24; or integer grids with
+    ``|x| < 65520`` (hi + lo = x) and coefficients exact in f16 (cl = 0); in both cases with
+    all partial sums below 2^24 units of the finest coefficient. Then the kernel equals the
+    reference bit for bit.
+    """
+    u = 2.0**-part.significand_bits
+    a = part.quantum_floor / 2
+    values = np.abs(FLOAT32.round(np.asarray(x, dtype=np.float64)))
+    overflows = np.isinf(part.round(values))
+
+    def error(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return u * u * v + (1 + u) * a
+
+    def low(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return (1 + u) * (u * v + a) + a
+
+    def parts(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return (1 + u) ** 2 * v + (3 + u) * a
+
+    terms = [
+        (o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True) if c != 0
+    ]
+    keep = [o for o, _ in terms]
+    magnitudes = np.array([c for _, c in terms])
+
+    def summed(
+        of_c: npt.NDArray[np.float64], of_x: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        grid = np.where(overflows, np.inf, of_x)
+        return apply_once(Stencil(list(zip(keep, of_c.tolist(), strict=True))), grid)
+
+    operands = (
+        summed(magnitudes, error(values))
+        + summed(error(magnitudes), values)
+        + summed(error(magnitudes), error(values))
+        + summed(low(magnitudes), low(values))
+    )
+    products = SPLIT_PRODUCTS * sum(step.k // (2 if step.sparse else 1) + 1 for step in steps)
+    accumulation = products * 2.0**-22 * summed(parts(magnitudes), parts(values))
+    subnormal = SPLIT_PRODUCTS * len(steps) * 2.0**-150
+    final = np.maximum(spacing(got, FLOAT32), spacing(expected, FLOAT32))
+    return operands + accumulation + subnormal + final

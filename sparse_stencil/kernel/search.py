@@ -15,7 +15,10 @@ overhanging the interior included: the instructions the kernel issues per block 
 prologue), plus :data:`BYTE_COST` per byte staged from global memory (most of the halo is
 re-read from L2: at ~5 TB/s against ~600 G warp-instructions/s on an A100, a byte costs
 about 0.12 of an instruction), the whole scaled up when fewer than :data:`HIDING_WARPS`
-warps fit on a multiprocessor (too few to hide the latency of loads and MMAs).
+warps fit on a multiprocessor (too few to hide the latency of loads and MMAs). A split
+precision mode (:mod:`~sparse_stencil.kernel.precision`) stages f32 (4 bytes a point) into
+two planes, converting each value, and per K step and group issues two gathers and three
+MMAs, which the counts include.
 
 Layouts are ranked with the staged rows padded for 16-byte staging; the best layout's pad
 is then chosen (:func:`pads`) to minimise its cost plus the shared-memory bank conflicts of
@@ -39,6 +42,7 @@ from sparse_stencil.kernel.gathers import (
 )
 from sparse_stencil.kernel.geometry import MMA_N, WARP, BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
+from sparse_stencil.kernel.precision import SPLIT_PRODUCTS
 from sparse_stencil.kernel.tables import (
     KernelLayout,
     fragment_table,
@@ -79,13 +83,15 @@ class BlockCost:
         return (self.instructions + BYTE_COST * self.staged_bytes) * hiding
 
 
-def registers(instruction: MmaInstruction, block: BlockLayout, dims: int) -> int:
+def registers(instruction: MmaInstruction, block: BlockLayout, dims: int, planes: int = 1) -> int:
     """An estimate of the registers per thread: the accumulators, one K step's A registers,
-    metadata and B addresses, the gathered B registers of one group, and the prologue's
-    addresses and limits. ptxas may use more (box3d2r: 116 against 79 estimated, as it
-    hoists table loads); the figure only has to rule out layouts that cannot fit."""
+    metadata and B addresses, the gathered B registers of one group (of both planes of a
+    split mode, with its lo A registers), and the prologue's addresses and limits. ptxas may
+    use more (box3d2r: 116 against 79 estimated, as it hoists table loads); the figure only
+    has to rule out layouts that cannot fit."""
     elements = len(instruction.b_rows(0))
-    return 4 * block.groups + 5 + 2 * elements + 20 + 2 * dims
+    split = (planes - 1) * (elements // 2 + 4)
+    return 4 * block.groups + 5 + 2 * elements + split + 20 + 2 * dims
 
 
 @dataclass(frozen=True)
@@ -150,13 +156,13 @@ def cost(
 ) -> BlockCost | None:
     """The cost of a kernel of K steps `plan` under `geometry`; None when infeasible."""
     block = geometry.block
-    regs = registers(instruction, block, geometry.dims)
+    regs = registers(instruction, block, geometry.dims, geometry.planes)
     if geometry.shared_bytes > MAX_SHARED or regs > MAX_REGISTERS or block.threads > 1024:
         return None
     per_block = block.warps * _warp_instructions(instruction, geometry, plan)
     blocks = math.prod(geometry.blocks)
     points = geometry.updated_points
-    staged = math.prod(geometry.box) * instruction.element_bytes
+    staged = math.prod(geometry.box) * geometry.global_bytes
     return BlockCost(
         instructions=blocks * per_block / points,
         staged_bytes=blocks * staged / points,
@@ -177,17 +183,21 @@ def resident_warps(arch: str, shared_bytes: int, warps: int, registers: int) -> 
     return blocks * warps
 
 
-def round_instructions_issued(round_: Round, steps: Sequence[MmaInstruction], groups: int) -> int:
+def round_instructions_issued(
+    round_: Round, steps: Sequence[MmaInstruction], groups: int, planes: int = 1
+) -> int:
     """Warp-instructions of one round of K steps: per step its A (and metadata) loads, the
     loads of the B offsets it needs and their addresses; per group the gathers and one MMA
-    per step."""
+    per step. A split mode (two `planes`) loads both A parts, gathers both planes and issues
+    three MMAs per step."""
     words = offset_words([round_], steps)
-    table = sum(
-        -(-len(steps[s].a_registers(0, 0)) // 4) + int(steps[s].sparse) + table_loads(words[s])
-        for s in round_.steps
+    a_loads = sum(-(-len(steps[s].a_registers(0, 0)) // 4) for s in round_.steps)
+    table = planes * a_loads + sum(
+        int(steps[s].sparse) + table_loads(words[s]) for s in round_.steps
     )
     addresses = sum(load.addresses for load in round_.loads)
-    return table + addresses + groups * (round_.instructions + len(round_.steps))
+    mmas = SPLIT_PRODUCTS if planes > 1 else 1
+    return table + addresses + groups * (planes * round_.instructions + mmas * len(round_.steps))
 
 
 def table_loads(elements: Sequence[int]) -> int:
@@ -207,7 +217,9 @@ def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: St
     block = geometry.block
     alignment = uniform_alignment(geometry)
     product = sum(
-        round_instructions_issued(r.aligned_to(alignment), plan.instructions, block.groups)
+        round_instructions_issued(
+            r.aligned_to(alignment), plan.instructions, block.groups, geometry.planes
+        )
         for r in plan.rounds
     )
     dims = geometry.dims
@@ -218,8 +230,10 @@ def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: St
     chunks = -(-geometry.box[-1] // (width * vector))
     # per access: a predicate, the load, the zero fill of each loaded register, the store
     per_access = 4 if vector == 1 else 7  # 16 bytes: four 32-bit registers to zero-fill
+    if geometry.planes > 1:  # per element 4 to split, a second store, and packs of pairs
+        per_access += 4 * vector + 1 + (vector if vector > 1 else 0)
     stage = planes * rows * chunks * per_access + rows + chunks + planes
-    convert = 0 if instruction.element_bytes == 4 else 1
+    convert = 0 if geometry.global_bytes == 4 else 1
     store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
     return product + stage + store + 20 + 2 * dims
 
@@ -259,8 +273,10 @@ def choose_block(
     shape: Sequence[int],
     arch: str,
     block: BlockLayout | None = None,
+    planes: int = 1,
 ) -> KernelChoice:
-    """The cheapest block layout for `layout` on a grid of `shape`, or `block` if given.
+    """The cheapest block layout for `layout` on a grid of `shape`, or `block` if given;
+    `planes` is 2 for a split precision mode (:attr:`~.geometry.Geometry.planes`).
 
     Layouts are ranked with the pad that aligns the staged rows for 16-byte staging; the
     best one then gets the pad (:func:`pads`) that minimises its cost with the bank
@@ -277,6 +293,7 @@ def choose_block(
             option,
             instruction.element_bytes,
             overhang(layout),
+            planes,
         )
         geometry = _with_pad(geometry, pads(geometry)[0])
         estimate = cost(instruction, geometry, plan, arch)
@@ -343,10 +360,12 @@ def choose_kernel(
     shape: Sequence[int],
     arch: str,
     block: BlockLayout | None = None,
+    planes: int = 1,
 ) -> KernelChoice:
     """The cheapest (tile, block layout) over the candidate L1 layouts."""
     choices = [
-        choose_block(layout, instruction, shape, arch, block) for layout in stencil_layouts()
+        choose_block(layout, instruction, shape, arch, block, planes)
+        for layout in stencil_layouts()
     ]
     best = min(choices, key=lambda c: c.cost.total)
     return replace(best, candidates=sum(c.candidates for c in choices))

@@ -3,14 +3,18 @@
 Two tables hold everything that depends on the lane, so the kernel computes no address from
 the lane or the tile at run time beyond one table load and an add:
 
-- the **fragment table**, ``(steps, 32, 16)`` words: for K step s and lane L, words 0-3 hold
-  the lane's A registers (coefficients rounded to the compute type, packed as the instruction
-  wants them), word 4 its metadata word (sparse forms) and words 8-15 the byte offsets, from
+- the **fragment table**, ``(steps, 32, words)`` words (:func:`fragment_words`: 16, or 20
+  for a split precision mode): for K step s and lane L, words 0-3 hold the lane's A
+  registers (coefficients rounded to the compute type, packed as the instruction wants
+  them; a split mode's hi parts ``ch``), word 4 its metadata word (sparse forms), words 5-7
+  are unused, words 8-15 the byte offsets, from
   the origin of the lane's B tile in shared memory, of the B elements it gathers
   (:meth:`~.instruction.MmaInstruction.b_rows`; the K permutation of the 2:4 conversion is
   folded in here; a padding slot, which meets a zero coefficient, reads a staged input that
-  keeps its register or its lane's run whole, :func:`slot_offsets`). All warps share it;
-  per K step a lane loads what its instruction needs of it.
+  keeps its register or its lane's run whole, :func:`slot_offsets`), and in a split mode
+  words 16-19 the A registers of the lo parts ``cl`` (same positions, so the same metadata
+  word serves both; :mod:`~sparse_stencil.kernel.precision`). All warps share it; per K
+  step a lane loads what its instruction needs of it.
 - the **thread table**, ``(threads, 4 + 4 (1 + d))`` words: word 0 is the shared-memory byte
   offset of the thread's B tile origin (tile ``g`` of its warp), then for each of the four
   accumulator values ``c0..c3`` (points g and g + 8 of tiles 2t and 2t + 1) the element
@@ -30,6 +34,7 @@ import numpy.typing as npt
 from sparse_stencil.kernel.geometry import MMA_N, WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.numerics import COMPUTE_TYPES
+from sparse_stencil.kernel.precision import split_values
 from sparse_stencil.layout.matching import SparseGemm
 from sparse_stencil.layout.morphing import MMA_M, TiledGemm
 from sparse_stencil.layout.split import SplitGemm
@@ -41,8 +46,14 @@ split of the two (:mod:`sparse_stencil.layout.split`)."""
 FRAGMENT_WORDS = 16
 """Words per lane per K step in the fragment table: A registers (4), the metadata word and
 3 unused, then the B offsets (up to 8)."""
+SPLIT_FRAGMENT_WORDS = 20
+"""Words per lane per K step of a split precision mode: those of :data:`FRAGMENT_WORDS`,
+then the A registers of the coefficients' lo parts (4); 80 bytes keep rows 16-byte
+aligned."""
 METADATA_WORD = 4
 OFFSET_WORD = 8
+LOW_A_WORD = 16
+"""First word of a split mode's lo-part A registers."""
 NEVER = 1 << 30
 """Coordinate of an unused MMA row: beyond every grid, so the point is never stored."""
 _EMPTY_CHUNK = 0x4
@@ -64,19 +75,25 @@ def step_instructions(layout: KernelLayout, instruction: MmaInstruction) -> list
     return [instruction] * -(-layout.k // instruction.k)
 
 
+def fragment_words(geometry: Geometry) -> int:
+    """Words per lane per K step in the fragment table of a kernel of `geometry`."""
+    return SPLIT_FRAGMENT_WORDS if geometry.planes > 1 else FRAGMENT_WORDS
+
+
 def fragment_table(
     layout: KernelLayout, instruction: MmaInstruction, geometry: Geometry
 ) -> npt.NDArray[np.int32]:
-    """The ``(steps, 32, 16)`` fragment table (module docstring)."""
+    """The ``(steps, 32, words)`` fragment table (module docstring)."""
     if isinstance(layout, SplitGemm):
         dense = fragment_table(layout.dense, instruction.dense(), geometry)
         return np.concatenate([dense, fragment_table(layout.sparse, instruction, geometry)])
     steps = step_instructions(layout, instruction)
     columns = sum(i.k for i in steps)
-    a_bits = _a_bits(layout, instruction, columns)
+    high, low = _a_parts(layout, instruction, columns)
+    parts = [(0, high)] if geometry.planes == 1 else [(0, high), (LOW_A_WORD, low)]
     metadata = _metadata_words(layout, columns) if instruction.sparse else None
     offsets = slot_offsets(layout, geometry, columns)
-    table = np.zeros((len(steps), WARP, FRAGMENT_WORDS), dtype=np.int64)
+    table = np.zeros((len(steps), WARP, fragment_words(geometry)), dtype=np.int64)
     start = 0
     for s, step in enumerate(steps):
         packed = start // (2 if step.sparse else 1)
@@ -84,7 +101,8 @@ def fragment_table(
             g, t = divmod(lane, 4)
             for r, elements in enumerate(step.a_registers(g, t)):
                 for half, (row, column) in enumerate(elements):
-                    table[s, lane, r] |= a_bits[row, packed + column] << (16 * half)
+                    for first, bits in parts:
+                        table[s, lane, first + r] |= bits[row, packed + column] << (16 * half)
             if metadata is not None:
                 chunk_step = start // step.chunk_step + step.metadata_step(t)
                 table[s, lane, METADATA_WORD] = metadata[chunk_step, g]
@@ -120,17 +138,20 @@ def thread_table(layout: KernelLayout, geometry: Geometry) -> npt.NDArray[np.int
     return table.astype(np.int32)
 
 
-def _a_bits(
+def _a_parts(
     layout: TiledGemm | SparseGemm, instruction: MmaInstruction, columns: int
-) -> npt.NDArray[np.int64]:
-    """A as the instructions read it (16 rows; kept values if sparse), as compute-type bits."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A as the instructions read it (16 rows; kept values if sparse), as compute-type bits:
+    the coefficients rounded (``ch``), and what that rounding left, rounded (``cl``, used
+    by the split precision modes)."""
     if isinstance(layout, SparseGemm):
         matrix, width = layout.values, columns // 2
     else:
         matrix, width = layout.matrix, columns
     full = np.zeros((MMA_M, width))
     full[: matrix.shape[0], : matrix.shape[1]] = matrix
-    return _bits(COMPUTE_TYPES[instruction.a_type].round(full), instruction.a_type)
+    high, low = split_values(full, COMPUTE_TYPES[instruction.a_type])
+    return _bits(high, instruction.a_type), _bits(low, instruction.a_type)
 
 
 def _bits(values: npt.NDArray[np.float64], a_type: str) -> npt.NDArray[np.int64]:

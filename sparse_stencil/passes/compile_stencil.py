@@ -52,6 +52,9 @@ class CompileStencilPass(ModulePass):
     k_order: Literal["auto", "densest", "pairs", "runs"] = "auto"
     """How K is ordered (B operands loaded): the cost model's pick (auto), the densest 2:4
     conversion, 32-bit pairs or 16-byte runs (:func:`sparse_stencil.compiler.compile`)."""
+    compute: str | None = None
+    """How f32 grids multiply: tf32 (the default), split-f16 or split-bf16
+    (:mod:`sparse_stencil.kernel.precision`); refused for 16-bit grids."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         from sparse_stencil.compiler import choose
@@ -74,6 +77,7 @@ class CompileStencilPass(ModulePass):
                         self.tile,
                         block,
                         self.k_order,
+                        self.compute,
                     )
                 )
             except StencilError as error:

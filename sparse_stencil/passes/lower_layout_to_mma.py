@@ -33,6 +33,7 @@ from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.geometry import BlockLayout
 from sparse_stencil.kernel.instruction import instruction_for
 from sparse_stencil.kernel.numerics import round_coefficients
+from sparse_stencil.kernel.precision import mode_of
 from sparse_stencil.kernel.search import KernelChoice, choose_block
 from sparse_stencil.kernel.tables import fragment_table, thread_table
 from sparse_stencil.layout.matching import SparseGemm
@@ -52,7 +53,8 @@ def kernel_op(name: str, grid: GridType, choice: KernelChoice) -> mma.KernelOp:
         ),
         mma.StoreOp(threads[:, 4:].reshape(-1).tolist()),
     ]
-    return mma.KernelOp(name, grid, geometry, choice.instruction, body)
+    split = mode_of(choice.instruction, geometry.planes) if geometry.planes > 1 else None
+    return mma.KernelOp(name, grid, geometry, choice.instruction, body, split)
 
 
 def check_arch(arch: str) -> str:

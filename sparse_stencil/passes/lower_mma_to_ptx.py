@@ -15,16 +15,21 @@ tensor-core kernel:
    index; the address of the thread's row of the thread table;
 2. *stage* (``mma.stage``, :func:`~.ptx_staging.stage`): the block's input box is copied to
    shared memory as it is, one element per access, or 16 bytes where the grid's rows and
-   the block's output box are multiples of 16 bytes;
+   the block's output box are multiples of 16 bytes; in a split precision mode
+   (:mod:`sparse_stencil.kernel.precision`) each f32 value x is split on the way into
+   ``hi = cvt.rn(x)`` and ``lo = cvt.rn(x - hi)`` (x - hi is exact in f32), stored in two
+   planes of the box;
 3. *tile product* (``mma.tile_product``): per round of K steps
    (:mod:`~sparse_stencil.kernel.gathers`: one step, or two dense ones whose B registers
    load together) the fragment table's words each step needs (A registers and metadata, the
    B offsets of its loads), the B addresses (tile base + offset), then per group of MMA
    columns the B gathers (``ld.shared`` of 4, 8 or 16 bytes, or two 16-bit halves and a
-   pack) and one MMA per step on that group's accumulators;
+   pack) and one MMA per step on that group's accumulators; a split mode also loads the
+   coefficients' lo parts, gathers the lo plane at the same offsets (plus the plane's
+   bytes) and issues three MMAs per step: ``ch·hi``, ``ch·lo``, ``cl·hi``;
 4. *store* (``mma.store``): per accumulator value the point's global address and per-axis
    limits from the thread table, then per group a predicate, a conversion to the storage
-   type and a store.
+   type (none for f32) and a store.
 
 A CUDA-core kernel (``mma.stage`` then ``mma.direct``) shares the prologue and the staging
 and is lowered by :mod:`~sparse_stencil.passes.lower_direct`.
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from xdsl.context import Context
@@ -59,7 +65,7 @@ from sparse_stencil.kernel.gathers import (
 from sparse_stencil.kernel.geometry import WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.search import table_words
-from sparse_stencil.kernel.tables import FRAGMENT_WORDS, METADATA_WORD, OFFSET_WORD
+from sparse_stencil.kernel.tables import LOW_A_WORD, METADATA_WORD, OFFSET_WORD
 from sparse_stencil.passes.lower_direct import lower_direct_kernel
 from sparse_stencil.passes.ptx_staging import (
     STORAGE_PTX,
@@ -82,6 +88,10 @@ class _KernelContext:
     registers: Registers
     thread_row: SSAValue
     """Global address of this thread's row of the thread table."""
+    words: int
+    """Words per lane per K step of the fragment table."""
+    split: str | None
+    """The 16-bit PTX type of a split precision mode's parts, or None."""
 
 
 def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
@@ -103,7 +113,7 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
         steps,
         geometry,
         np.array(product.fragments.get_values(), dtype=np.int32).reshape(
-            len(steps), WARP, FRAGMENT_WORDS
+            len(steps), WARP, context.words
         ),
         np.array(product.tile_bases.get_values(), dtype=np.int32),
     )
@@ -140,15 +150,49 @@ def _prologue(
         storage=STORAGE_PTX[kernel.grid.storage.name],
         registers=registers,
         thread_row=builder.emit(ptx.AddOp("s64", table, offset)),
+        words=kernel.fragment_words,
+        split=None if kernel.split is None else kernel.mma_instruction.a_type,
     )
 
 
 def _stage_plan(context: _KernelContext) -> StagePlan:
-    """Elements staged as they are: one each, or 16 bytes as four b32s."""
+    """Elements staged as they are: one each, or 16 bytes as four b32s; in a split mode f32
+    elements (one, or four in 16 bytes) split into two planes of 16-bit parts."""
     size = context.instruction.element_bytes
     vector = context.geometry.stage_vector
+    if context.split is not None:
+        return StagePlan(
+            vector,
+            context.geometry.global_bytes,
+            ("f32", vector),
+            size,
+            "b16" if vector == 1 else "b32",
+            partial(_split, context.split),
+            planes=context.geometry.planes,
+            plane_bytes=context.geometry.plane_bytes,
+        )
     load = ("b32" if size == 4 else "b16", 1) if vector == 1 else ("b32", 4)
     return StagePlan(vector, size, load, size, load[0])
+
+
+def _split(part: str, builder: Builder, values: Sequence[SSAValue]) -> list[SSAValue]:
+    """The hi parts of f32 `values` in the 16-bit type `part`, then their lo parts; packed
+    in pairs when there are several (one 32-bit register per two staged elements)."""
+    highs: list[SSAValue] = []
+    lows: list[SSAValue] = []
+    for value in values:
+        high = builder.emit(ptx.CvtOp(part, "f32", value, rounding="rn"))
+        widened = builder.emit(ptx.CvtOp("f32", part, high))
+        rest = builder.emit(ptx.SubOp("f32", value, widened))  # exact: hi keeps x's top bits
+        highs.append(high)
+        lows.append(builder.emit(ptx.CvtOp(part, "f32", rest, rounding="rn")))
+    if len(values) == 1:
+        return highs + lows
+    return [
+        builder.emit(ptx.PackOp(parts[i], parts[i + 1]))
+        for parts in (highs, lows)
+        for i in range(0, len(parts), 2)
+    ]
 
 
 def _tile_product(
@@ -164,7 +208,7 @@ def _tile_product(
     base_word = emit(ptx.LdOp("global", "b32", context.thread_row, non_coherent=True))
     tile_base = emit(ptx.AddOp("u32", context.registers.shared, base_word))
     table = emit(ptx.AddressOfOp(f"{name}_fragments", "u64"))
-    lane_offset = emit(ptx.MulOp("u32", context.registers.lane, FRAGMENT_WORDS * 4, mode="wide"))
+    lane_offset = emit(ptx.MulOp("u32", context.registers.lane, context.words * 4, mode="wide"))
     fragments = emit(ptx.AddOp("s64", table, lane_offset))
     zero = emit(ptx.MovOp("f32", 0))
     groups = geometry.block.groups
@@ -175,12 +219,16 @@ def _tile_product(
     needed = offset_words(rounds, steps)
     for round_ in rounds:
         a: dict[int, list[SSAValue]] = {}
+        a_low: dict[int, list[SSAValue]] = {}
         metadata: dict[int, SSAValue | None] = {}
         offsets: dict[int, list[SSAValue]] = {}
         for index in round_.steps:
             step = steps[index]
-            entry = index * WARP * FRAGMENT_WORDS * 4
-            a[index] = _load_words(builder, fragments, entry, len(step.a_registers(0, 0)))
+            entry = index * WARP * context.words * 4
+            count = len(step.a_registers(0, 0))
+            a[index] = _load_words(builder, fragments, entry, count)
+            if context.split is not None:
+                a_low[index] = _load_words(builder, fragments, entry + 4 * LOW_A_WORD, count)
             metadata[index] = (
                 _load_words(builder, fragments, entry + 4 * METADATA_WORD, 1)[0]
                 if step.sparse
@@ -190,12 +238,25 @@ def _tile_product(
             offsets[index] = _load_words(builder, fragments, entry + 4 * OFFSET_WORD, count)
         addresses = _gather_addresses(builder, tile_base, round_, steps, offsets)
         for group in range(groups):
-            b = _gather(builder, context, round_, addresses, group * group_bytes)
+            shift = group * group_bytes
+            b = _gather(builder, context, round_, addresses, shift)
+            b_low = (
+                _gather(builder, context, round_, addresses, shift + geometry.plane_bytes)
+                if context.split is not None
+                else []
+            )
             for index in round_.steps:
-                registers, b = b[: register_count(steps[index])], b[register_count(steps[index]) :]
-                accumulators[group] = _mma(
-                    builder, steps[index], a[index], registers, metadata[index], accumulators[group]
-                )
+                count = register_count(steps[index])
+                registers, b = b[:count], b[count:]
+                # split modes: ch·hi, ch·lo, cl·hi (cl·lo is dropped, see kernel.precision)
+                products = [(a[index], registers)]
+                if context.split is not None:
+                    low, b_low = b_low[:count], b_low[count:]
+                    products += [(a[index], low), (a_low[index], registers)]
+                for a_part, b_part in products:
+                    accumulators[group] = _mma(
+                        builder, steps[index], a_part, b_part, metadata[index], accumulators[group]
+                    )
     return accumulators
 
 
@@ -282,7 +343,7 @@ def _store(
     geometry = context.geometry
     emit = builder.emit
     dims = geometry.dims
-    size = context.instruction.element_bytes
+    size = geometry.global_bytes
     words: list[SSAValue] = []
     for vector in range(1, 2 + dims):
         words += builder.emit_all(

@@ -13,7 +13,8 @@ output box widened by the halo) from global to shared memory before it computes:
    every access is aligned and lies wholly inside or outside the grid); outer axes are
    unrolled. A load is predicated on the point being in the grid and zero-filled otherwise
    (``selp``), a store on the point being in the box; then ``bar.sync``. The loaded
-   registers may be converted on the way (the CUDA-core kernel stages f32).
+   registers may be converted on the way (the CUDA-core kernel stages f32; a split precision
+   mode stores each f32 value as two 16-bit parts, in two planes of the box).
 """
 
 from __future__ import annotations
@@ -174,6 +175,10 @@ class StagePlan:
     store_type: str
     convert: Convert | None = None
     """None: the loaded registers are stored as they are."""
+    planes: int = 1
+    """Planes the converted registers fill, in equal shares, each stored `plane_bytes`
+    after the previous one (a split precision mode's hi and lo parts)."""
+    plane_bytes: int = 0
 
 
 def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: StagePlan) -> None:
@@ -237,16 +242,19 @@ def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: Sta
                 values = _load_or_zero(builder, source, offset, plan.load, loaded)
                 if plan.convert is not None:
                     values = plan.convert(builder, values)
-                builder.emit_all(
-                    ptx.StOp(
-                        "shared",
-                        plan.store_type,
-                        target,
-                        values,
-                        offset=_shift(sstrides, plane, row, column) * plan.shared_bytes,
-                        guard=stored,
+                share = len(values) // plan.planes
+                for part in range(plan.planes):
+                    builder.emit_all(
+                        ptx.StOp(
+                            "shared",
+                            plan.store_type,
+                            target,
+                            values[part * share : (part + 1) * share],
+                            offset=_shift(sstrides, plane, row, column) * plan.shared_bytes
+                            + part * plan.plane_bytes,
+                            guard=stored,
+                        )
                     )
-                )
     builder.emit_all(ptx.BarSyncOp(0))
 
 

@@ -75,6 +75,7 @@ class CompileOptions:
     profile: bool = False
     k_order: str = "auto"
     path: str = "tensor-core"
+    compute: str | None = None
 
 
 def cache_dir() -> Path:
@@ -120,6 +121,7 @@ def cache_key(stencil: Stencil, shape: Sequence[int], options: CompileOptions) -
         "profile": options.profile,
         "k_order": options.k_order,
         "path": options.path,
+        "compute": options.compute,
         "version": _package_version(),
         "source": source_fingerprint(),
     }
@@ -206,6 +208,7 @@ def _compile(stencil: Stencil, shape: Sequence[int], options: CompileOptions) ->
         k_order=options.k_order,  # pyright: ignore[reportArgumentType]
         path=options.path,  # pyright: ignore[reportArgumentType]
         cache=False,
+        compute=options.compute,
     )
 
 

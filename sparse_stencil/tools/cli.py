@@ -7,6 +7,7 @@
     sparse-stencil layout box2d3r --mlir | sparse-stencil-opt -p ...
     sparse-stencil compile heat-2d --shape 4096x4096 -o heat.ptx   # the PTX kernel
     sparse-stencil compile heat-2d --shape 4096x4096 --stats       # its costs, as JSON
+    sparse-stencil accuracy heat-2d --dtype float32 --steps 100 --plot heat.png
 
 `--mlir` prints the MLIR alone on stdout (the summary goes to stderr), so that it pipes
 into `sparse-stencil-opt`; `-o FILE` writes it to FILE instead. `compile` prints the PTX
@@ -38,6 +39,16 @@ from rich.table import Table
 from xdsl.passes import PassPipeline
 
 from sparse_stencil import catalog
+from sparse_stencil.accuracy import (
+    CUDA_CORES,
+    DEFAULT_SHAPES,
+    ModeAccuracy,
+    check_modes,
+    measure,
+    modes_for,
+    plot_errors,
+)
+from sparse_stencil.accuracy import Progress as Progress_
 from sparse_stencil.backends.ptx_printer import ARCHITECTURES
 from sparse_stencil.bench.check import INPUT_RANGE, random_grid
 from sparse_stencil.bench.cli import read_document, select_stencils, settings_from, write_document
@@ -52,6 +63,7 @@ from sparse_stencil.context import make_context
 from sparse_stencil.dtypes import STORAGE_TYPES, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.frontend import read_mlir_file, stencil_from_mlir
+from sparse_stencil.kernel.precision import TENSOR_MODES
 from sparse_stencil.layout.morphing import format_tile
 from sparse_stencil.layout.search import LayoutChoice, SearchProgress, choose_layout
 from sparse_stencil.layout.statistics import LayoutStatistics, layout_statistics, redundancy
@@ -132,6 +144,7 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     kernel.add_argument("--tile", type=parse_tile, help="force an output tile, e.g. 4x4 or 4,4")
     _add_path_argument(kernel)
+    _add_compute_argument(kernel)
     kernel.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the PTX to FILE")
     kernel.add_argument(
         "--stats",
@@ -141,7 +154,42 @@ def _argument_parser() -> argparse.ArgumentParser:
     kernel.set_defaults(command=_compile_command)
     _add_run_parser(commands)
     _add_bench_parser(commands)
+    _add_accuracy_parser(commands)
     return parser
+
+
+def _add_compute_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--compute",
+        choices=TENSOR_MODES["float32"],
+        help="how the tensor cores multiply a float32 grid (default tf32)",
+    )
+
+
+def _add_accuracy_parser(commands: Any) -> None:
+    accuracy = commands.add_parser(
+        "accuracy",
+        help="error of each precision mode against the float64 reference, on the simulator",
+    )
+    accuracy.add_argument("stencil", help="a catalog id or alias, or an MLIR file")
+    accuracy.add_argument(
+        "--shape", type=parse_shape, help="grid shape (default 256, 24x24 or 12x12x12)"
+    )
+    accuracy.add_argument(
+        "--dtype", default="float32", choices=sorted(STORAGE_TYPES), help="default float32"
+    )
+    accuracy.add_argument("--steps", type=int, default=10, help="time steps (default 10)")
+    accuracy.add_argument(
+        "--compute",
+        action="append",
+        choices=(*{m for modes in TENSOR_MODES.values() for m in modes}, CUDA_CORES),
+        help="a mode to report (repeatable; default every mode of the dtype and cuda-core)",
+    )
+    accuracy.add_argument(
+        "--seed", type=int, default=0, help="seed of the input, uniform on [-1, 1) (default 0)"
+    )
+    accuracy.add_argument("--plot", metavar="FILE.png", help="draw error against steps")
+    accuracy.set_defaults(command=_accuracy_command)
 
 
 def _add_kernel_arguments(command: argparse.ArgumentParser) -> None:
@@ -179,6 +227,7 @@ def _add_run_parser(commands: Any) -> None:
         "--sparsity", default="sparse", choices=("sparse", "dense"), help="default sparse"
     )
     _add_path_argument(run)
+    _add_compute_argument(run)
     run.add_argument(
         "--emulate", action="store_true", help="run on the PTX simulator instead of the GPU"
     )
@@ -389,6 +438,7 @@ def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
         sparsity=arguments.sparsity,
         tile=arguments.tile,
         path=arguments.path,
+        compute=arguments.compute,
     )
     _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
     if arguments.output is not None or not arguments.stats:
@@ -397,10 +447,67 @@ def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
         _print_text(console, json.dumps(kernel.stats, indent=2) + "\n")
 
 
+def _accuracy_command(arguments: argparse.Namespace, console: Console) -> None:
+    stencil = load_stencil(arguments.stencil)
+    storage = storage_type(arguments.dtype)
+    modes = check_modes(arguments.compute or modes_for(storage), storage)
+    shape = arguments.shape or DEFAULT_SHAPES[stencil.dims]
+    results: list[ModeAccuracy] = []
+    with _accuracy_progress(len(modes) * arguments.steps) as progress:
+        for mode in modes:
+            results.append(
+                measure(
+                    stencil, shape, storage.name, mode, arguments.steps, arguments.seed, progress
+                )
+            )
+    table = Table(
+        title=f"{stencil.name or arguments.stencil} on {format_tile(shape)} {storage.name}, "
+        f"{arguments.steps} steps, input uniform on [-1, 1) (seed {arguments.seed})"
+    )
+    for column in ("mode", "max error", "RMS error", "derived bound", "within"):
+        table.add_column(column, justify="left" if column == "mode" else "right")
+    for result in results:
+        table.add_row(
+            result.mode,
+            f"{result.max_errors[-1]:.3g}",
+            f"{result.rms_errors[-1]:.3g}",
+            f"{result.bounds[-1]:.3g}",
+            "yes" if result.within else "NO",
+        )
+    console.print(table)
+    if arguments.plot:
+        plot_errors(results, f"{stencil.name or arguments.stencil}, {storage.name}", arguments.plot)
+        console.print(f"plot: {arguments.plot}", markup=False, highlight=False)
+
+
+@contextmanager
+def _accuracy_progress(total: int) -> Generator[Progress_ | None]:
+    """A progress bar on stderr when it is a terminal (steps of all modes), else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("accuracy", total=total)
+
+        def advance(mode: str, done: int, steps: int) -> None:
+            bar.update(task, advance=1, description=f"{mode}: step {done}/{steps}")
+
+        yield advance
+
+
 def _run_command(arguments: argparse.Namespace, console: Console) -> None:
     if arguments.distributed or arguments.topology or arguments.steps_per_exchange:
         from sparse_stencil.distributed.command import run_distributed
 
+        if arguments.compute is not None:
+            raise StencilError("--compute is not available with --distributed")
         run_distributed(arguments, console, load_stencil)
         return
     stencil = load_stencil(arguments.stencil)
@@ -411,6 +518,7 @@ def _run_command(arguments: argparse.Namespace, console: Console) -> None:
         arguments.arch,
         sparsity=arguments.sparsity,
         path=arguments.path,
+        compute=arguments.compute,
     )
     _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
     x = random_grid(arguments.shape, arguments.seed)
