@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from sparse_stencil.kernel.geometry import WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
-from sparse_stencil.kernel.tables import KernelLayout, slot_offsets, thread_table
+from sparse_stencil.kernel.tables import KernelLayout, slot_offsets, tile_bases
 from sparse_stencil.layout.matching import Conversion, SparseGemm, sparsify
 from sparse_stencil.layout.split import SplitGemm
 
@@ -47,7 +47,7 @@ def _reorder(layout: SparseGemm, instruction: MmaInstruction, geometry: Geometry
     if instruction.a_type == "tf32" or layout.k_after % 8:
         return layout
     offsets = slot_offsets(layout, geometry, layout.k_after)
-    bases = thread_table(layout, geometry)[:WARP, 0].astype(np.int64)
+    bases = tile_bases(geometry)[:WARP]
     chunks = np.arange(layout.k_after).reshape(-1, 4)
     whole = [_whole(offsets[c], bases) for c in chunks]
     order: list[int] = []

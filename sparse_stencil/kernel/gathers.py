@@ -101,7 +101,7 @@ def gather_rounds(
     steps: Sequence[MmaInstruction],
     geometry: Geometry,
     fragments: npt.NDArray[np.int32],
-    tile_bases: npt.NDArray[np.int32],
+    tile_bases: npt.NDArray[np.int64],
 ) -> list[Round]:
     """The rounds of a kernel's K steps and their loads (module docstring)."""
     bases = _bases(geometry, tile_bases)
@@ -137,10 +137,10 @@ def _pairable(steps: Sequence[MmaInstruction], s: int) -> bool:
     )
 
 
-def _bases(geometry: Geometry, tile_bases: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+def _bases(geometry: Geometry, tile_bases: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """(threads, groups): each thread's B tile base in shared memory for each group."""
     shift = geometry.group_shift * geometry.shared_strides[0] * geometry.element_bytes
-    return tile_bases.astype(np.int64)[:, None] + shift * np.arange(geometry.block.groups)
+    return tile_bases[:, None] + shift * np.arange(geometry.block.groups)
 
 
 def _registers(
@@ -222,14 +222,14 @@ def gather_conflicts(
     steps: Sequence[MmaInstruction],
     geometry: Geometry,
     fragments: npt.NDArray[np.int32],
-    tile_bases: npt.NDArray[np.int32],
+    tile_bases: npt.NDArray[np.int64],
 ) -> int:
     """Bank conflicts of the B gathers of one group of every warp of a block over all K
     steps (the other groups are the same shifted by a multiple of the pitch), in the
     simulator's bank model (:func:`~sparse_stencil.sim.profile.bank_conflicts`), all
     gathers of one size counted in one call as if each were a warp of its own."""
     warps = geometry.block.warps
-    tiles = tile_bases[: warps * WARP].astype(np.int64).reshape(warps, WARP)
+    tiles = tile_bases[: warps * WARP].reshape(warps, WARP)
     by_size: dict[int, list[npt.NDArray[np.int64]]] = {}
     for round_ in rounds:
         for load in round_.loads:

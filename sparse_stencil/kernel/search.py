@@ -47,7 +47,7 @@ from sparse_stencil.kernel.tables import (
     KernelLayout,
     fragment_table,
     step_instructions,
-    thread_table,
+    tile_bases,
 )
 
 TILE_SLACK = 1.3
@@ -121,7 +121,7 @@ class StepPlan:
             steps,
             probe,
             fragment_table(layout, instruction, probe),
-            thread_table(layout, probe)[:, 0],
+            tile_bases(probe),
         )
         return cls(steps, rounds)
 
@@ -349,7 +349,7 @@ def layout_conflicts(layout: KernelLayout, instruction: MmaInstruction, geometry
     steps (:func:`~sparse_stencil.kernel.gathers.gather_conflicts`)."""
     steps = step_instructions(layout, instruction)
     fragments = fragment_table(layout, instruction, geometry)
-    bases = thread_table(layout, geometry)[:, 0]
+    bases = tile_bases(geometry)
     rounds = gather_rounds(steps, geometry, fragments, bases)
     return gather_conflicts(rounds, steps, geometry, fragments, bases)
 

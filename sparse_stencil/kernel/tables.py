@@ -115,27 +115,39 @@ def fragment_table(
 def thread_table(layout: KernelLayout, geometry: Geometry) -> npt.NDArray[np.int32]:
     """The ``(threads, 4 + 4 (1 + d))`` thread table (module docstring)."""
     d = geometry.dims
-    shared = np.array(geometry.shared_strides) * geometry.element_bytes
-    strides = np.array(geometry.global_strides)
-    tile = np.array(geometry.tile)
-    table = np.zeros((geometry.block.threads, 4 + 4 * (1 + d)), dtype=np.int64)
-    for warp in range(geometry.block.warps):
-        for lane in range(WARP):
-            g, t = divmod(lane, 4)
-            row = table[warp * WARP + lane]
-            origin = np.array(geometry.tile_position(warp, g)) * tile + geometry.halo
-            row[0] = int(origin @ shared)
-            for value, (m, n) in enumerate(
-                [(g, 2 * t), (g, 2 * t + 1), (g + 8, 2 * t), (g + 8, 2 * t + 1)]
-            ):
-                entry = row[4 + value * (1 + d) : 4 + (value + 1) * (1 + d)]
-                if m >= layout.m:
-                    entry[:] = NEVER
-                    continue
-                point = np.array(geometry.tile_position(warp, n)) * tile + layout.outputs[m]
-                entry[0] = int(point @ strides)
-                entry[1:] = point
+    threads = np.arange(geometry.block.threads)
+    warp, lane = np.divmod(threads, WARP)
+    g, t = np.divmod(lane, 4)
+    table = np.zeros((len(threads), 4 + 4 * (1 + d)), dtype=np.int64)
+    table[:, 0] = tile_bases(geometry)
+    for value, (m, n) in enumerate(
+        [(g, 2 * t), (g, 2 * t + 1), (g + 8, 2 * t), (g + 8, 2 * t + 1)]
+    ):
+        used = m < layout.m
+        point = _tile_origins(geometry, warp, n) + layout.outputs[np.minimum(m, layout.m - 1)]
+        entry = np.concatenate([point @ np.array(geometry.global_strides)[:, None], point], axis=1)
+        table[:, 4 + value * (1 + d) : 4 + (value + 1) * (1 + d)] = np.where(
+            used[:, None], entry, NEVER
+        )
     return table.astype(np.int32)
+
+
+def tile_bases(geometry: Geometry) -> npt.NDArray[np.int64]:
+    """Per thread, the shared-memory byte offset of its B tile's origin (tile g of its warp,
+    first group): word 0 of the thread table."""
+    threads = np.arange(geometry.block.threads)
+    origins = _tile_origins(geometry, threads // WARP, threads % WARP // 4) + geometry.halo
+    return origins @ (np.array(geometry.shared_strides) * geometry.element_bytes)
+
+
+def _tile_origins(
+    geometry: Geometry, warp: npt.NDArray[np.int64], column: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """(threads, d): the output origin, from the block's, of tile `column` of `warp`'s first
+    group (:meth:`~.geometry.Geometry.tile_position`, vectorised)."""
+    index = MMA_N * warp + column
+    position = np.stack(np.unravel_index(index, geometry.block.arrangement), axis=1)
+    return position * np.array(geometry.tile)
 
 
 def _a_parts(

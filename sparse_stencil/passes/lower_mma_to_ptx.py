@@ -115,7 +115,7 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
         np.array(product.fragments.get_values(), dtype=np.int32).reshape(
             len(steps), WARP, context.words
         ),
-        np.array(product.tile_bases.get_values(), dtype=np.int32),
+        np.array(product.tile_bases.get_values(), dtype=np.int64),
     )
     accumulators = _tile_product(builder, context, steps, rounds, name)
     _store(builder, context, accumulators)
