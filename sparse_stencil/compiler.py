@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -42,6 +42,7 @@ from sparse_stencil.kernel.direct import (
     choose_direct,
     stencil_rows,
 )
+from sparse_stencil.kernel.fusion import global_bytes_per_point_step, redundancy_factor
 from sparse_stencil.kernel.geometry import BlockLayout, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction, instruction_for
 from sparse_stencil.kernel.numerics import round_coefficients
@@ -102,6 +103,36 @@ class Kernel:
     """The tensor-core layout, or the CUDA-core one (``stats["path"]`` says which)."""
     stats: dict[str, Any] = field(default_factory=dict[str, Any])
     _program: Program | None = field(default=None, repr=False)
+    _remainders: dict[int, Kernel] = field(default_factory=dict[int, "Kernel"], repr=False)
+
+    @property
+    def fuse(self) -> int:
+        """Steps one launch applies (temporal fusion, :mod:`sparse_stencil.kernel.fusion`)."""
+        return self.geometry.fuse
+
+    def remainder(self, steps: int) -> Kernel:
+        """The kernel of the same layout that applies `steps` (< :attr:`fuse`) per launch:
+        the last, shorter launch of a run whose steps are not a multiple of :attr:`fuse`;
+        compiled on first use (``stats["remainder_kernels"]`` lists those built)."""
+        if not 1 <= steps < self.fuse:
+            raise StencilError(f"a remainder applies 1 to {self.fuse - 1} steps, not {steps}")
+        if steps not in self._remainders:
+            assert isinstance(self.choice, KernelChoice)  # only tensor-core kernels fuse
+            choice = replace(
+                self.choice, geometry=replace(self.choice.geometry, fuse=steps)
+            )
+            self._remainders[steps] = build_kernel(
+                self.stencil, self.storage, self.arch, choice, assemble=False
+            )
+            self.stats["remainder_kernels"] = sorted(self._remainders)
+        return self._remainders[steps]
+
+    def launches(self, steps: int) -> list[tuple[Kernel, int]]:
+        """The launches that apply `steps` steps: (kernel, launches of it), this kernel's
+        ``steps // fuse`` launches, then one of the remainder kernel if any."""
+        full, rest = divmod(steps, self.fuse)
+        plan: list[tuple[Kernel, int]] = [(self, full)] if full else []
+        return plan + ([(self.remainder(rest), 1)] if rest else [])
 
     @property
     def compute(self) -> str:
@@ -129,8 +160,9 @@ class Kernel:
         """Apply the kernel `steps` times to the grid `x` on the PTX simulator.
 
         The grid is rounded to the storage type, both ping-pong buffers start as it (so the
-        boundary band is copied once), and each step is one launch of the printed PTX with
-        the launch shape a GPU run uses. Returns the grid as float64.
+        boundary band is copied once), and each launch of the printed PTX, with the launch
+        shape a GPU run uses, applies :attr:`fuse` steps; steps that are not a multiple of
+        it end with one launch of a :meth:`remainder` kernel. Returns the grid as float64.
         """
         if steps < 0:
             raise StencilError(f"steps must be >= 0, got {steps}")
@@ -142,15 +174,17 @@ class Kernel:
             )
         current = to_device_bits(self.storage.round(grid), self.storage)
         following = current.copy()
-        launch_grid, block = self.launch
-        for _ in range(steps):
-            self.program().launch(self.entry, launch_grid, block, [current, following])
-            current, following = following, current
+        for kernel, launches in self.launches(steps):
+            launch_grid, block = kernel.launch
+            for _ in range(launches):
+                kernel.program().launch(kernel.entry, launch_grid, block, [current, following])
+                current, following = following, current
         return from_device_bits(current, self.storage)
 
     def profile(self) -> dict[str, float]:
-        """Warp-instructions by class, global bytes and bank conflicts per updated point,
-        counted by the simulator on one block (:func:`profile_block`), zero-valued data.
+        """Warp-instructions by class, global bytes and bank conflicts per updated point per
+        step (a launch applies :attr:`fuse` steps), counted by the simulator on one block
+        (:func:`profile_block`), zero-valued data.
 
         Counted on the simulator, not timed: the yardstick of performance until a GPU is
         lent. The keys are the simulator's classes (:mod:`sparse_stencil.sim.profile`),
@@ -163,7 +197,7 @@ class Kernel:
         run = self.program().launch(
             self.entry, launch_grid, threads, [current, current.copy()], blocks=[block]
         )
-        points = _block_points(self.geometry, block)
+        points = _block_points(self.geometry, block) * self.fuse
         counts = {name: value / points for name, value in run.profile.items()}
         counts["total"] = sum(run.profile[name] for name in CLASSES) / points
         return counts
@@ -178,10 +212,11 @@ class Kernel:
                 f"shared {s['shared_bytes']} B"
             )
         split = f" x{SPLIT_PRODUCTS} ({s['compute']})" if s["compute"] in SPLIT_TYPES else ""
+        fused = f", {s['fuse_steps']} steps per launch" if s["fuse_steps"] > 1 else ""
         return (
             f"{self.entry}: {s['instruction']}{split} tile {s['tile']} K {s['k']} "
             f"({s['steps']} steps), block {s['block']}, launch {s['launch']}, "
-            f"redundancy {s['redundancy']:.2f}, shared {s['shared_bytes']} B"
+            f"redundancy {s['redundancy']:.2f}, shared {s['shared_bytes']} B{fused}"
         )
 
     @property
@@ -218,6 +253,7 @@ def compile(
     cache: bool = False,
     path: Path = "tensor-core",
     compute: str | None = None,
+    fuse_steps: int | None = None,
 ) -> Kernel:
     """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
 
@@ -243,7 +279,16 @@ def compile(
     (:mod:`sparse_stencil.kernel.precision`): "tf32" (the default), "split-f16" or
     "split-bf16"; it does not apply to 16-bit grids (which multiply as themselves) nor to
     the CUDA-core path (f32 FMAs). ``stats["compute"]`` says the mode built.
+
+    `fuse_steps` is how many steps one launch applies (temporal fusion,
+    :mod:`sparse_stencil.kernel.fusion`): None lets the cost model choose (1 to
+    :data:`~.fusion.MAX_FUSE`), 1 forces one step per launch. Only tensor-core kernels
+    without a split precision mode fuse. ``stats["fuse_steps"]`` says what was built.
     """
+    if fuse_steps is not None and fuse_steps < 1:
+        raise StencilError(f"fuse_steps must be >= 1, got {fuse_steps}")
+    if fuse_steps is not None and fuse_steps > 1 and path == "cuda-core":
+        raise StencilError("the CUDA-core kernel applies one step per launch: use fuse_steps=1")
     if path not in PATHS:
         raise StencilError(f"unknown path '{path}': expected one of {', '.join(PATHS)}")
     if path == "cuda-core" and (tile is not None or block is not None):
@@ -254,31 +299,50 @@ def compile(
         from sparse_stencil.runtime import cache as disk
 
         options = disk.CompileOptions(
-            dtype, arch, sparsity, tile, block, assemble, profile, k_order, path, compute
+            dtype, arch, sparsity, tile, block, assemble, profile, k_order, path, compute, fuse_steps
         )
         return disk.cached_compile(stencil, shape, options)
     start = time.perf_counter()
     storage = storage_type(dtype)
-    mode = resolve_compute(compute, storage)
+    resolve_compute(compute, storage)
     check_arch(arch)
     grid_shape = stencil.check_grid(shape)
     if math.prod(grid_shape) > _MAX_ELEMENTS:
         raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
     choice, reason = choose_path(
-        stencil, grid_shape, storage, arch, path, sparsity, tile, block, k_order, compute
+        stencil, grid_shape, storage, arch, path, sparsity, tile, block, k_order, compute, fuse_steps
     )
-    grid = GridType.of(grid_shape, storage)
+    kernel = build_kernel(stencil, storage, arch, choice, assemble)
+    kernel.stats["path_reason"] = reason
+    kernel.stats["compile_seconds"] = time.perf_counter() - start
+    if profile:
+        kernel.stats["profile"] = kernel.profile()
+    return kernel
+
+
+def build_kernel(
+    stencil: Stencil,
+    storage: StorageType,
+    arch: str,
+    choice: KernelChoice | DirectChoice,
+    assemble: bool = True,
+) -> Kernel:
+    """The kernel of a chosen layout: its L2 op, lowered, printed, and its stats."""
+    grid = GridType.of(choice.geometry.shape, storage)
     if isinstance(choice, DirectChoice):
         entry = _entry_name(stencil, storage, "cuda_core")
         kernel_ir = direct_kernel_op(entry, grid, stencil, choice)
     else:
-        kind = sparsity if mode not in SPLIT_TYPES else f"{sparsity}_{mode.replace('-', '_')}"
-        entry = _entry_name(stencil, storage, kind)
+        mode = mode_of(choice.instruction, choice.geometry.planes)
+        kind = "sparse" if choice.instruction.sparse else "dense"
+        kind = kind if mode not in SPLIT_TYPES else f"{kind}_{mode.replace('-', '_')}"
+        fused = choice.geometry.fuse
+        entry = _entry_name(stencil, storage, kind if fused == 1 else f"{kind}_x{fused}")
         kernel_ir = kernel_op(entry, grid, choice)
     module = ModuleOp([kernel_ir])
     LowerMmaToPtxPass().apply(Context(), module)
     text = print_ptx(module, arch)
-    kernel = Kernel(stencil, grid_shape, storage, arch, text, entry, choice)
+    kernel = Kernel(stencil, choice.geometry.shape, storage, arch, text, entry, choice)
     kernel.stats = (
         _direct_stats(kernel, choice)
         if isinstance(choice, DirectChoice)
@@ -289,12 +353,8 @@ def compile(
         if isinstance(choice, DirectChoice)
         else mode_of(choice.instruction, choice.geometry.planes)
     )
-    kernel.stats["path_reason"] = reason
     if assemble and ptxas.unavailable_reason() is None:
         kernel.stats.update(_ptxas_stats(text, arch))
-    kernel.stats["compile_seconds"] = time.perf_counter() - start
-    if profile:
-        kernel.stats["profile"] = kernel.profile()
     return kernel
 
 
@@ -309,17 +369,19 @@ def choose_path(
     block: BlockLayout | None = None,
     k_order: KOrder = "auto",
     compute: str | None = None,
+    fuse_steps: int | None = None,
 ) -> tuple[KernelChoice | DirectChoice, str]:
     """The layout of the kernel on `path`, and why that path: "requested", or with "auto"
     the two estimates (warp-instructions per point, :class:`~.search.BlockCost`) compared,
-    the tensor cores' in the precision mode `compute`.
+    the tensor cores' in the precision mode `compute`, fusing `fuse_steps` steps (None: as
+    their cost model chooses).
 
     With "auto", a stencil that the tensor cores cannot take (a coefficient their compute
     type cannot hold, no layout within the limits) goes to the CUDA cores.
     """
     if path == "cuda-core":
         return choose_direct(stencil, shape, storage, arch), "requested"
-    options = (sparsity, tile, block, k_order, compute)
+    options = (sparsity, tile, block, k_order, compute, fuse_steps)
     if path == "tensor-core":
         return choose(stencil, shape, storage, arch, *options), "requested"
     direct = choose_direct(stencil, shape, storage, arch)
@@ -352,9 +414,11 @@ def choose(
     block: BlockLayout | None = None,
     k_order: KOrder = "auto",
     compute: str | None = None,
+    fuse_steps: int | None = None,
 ) -> KernelChoice:
-    """The kernel layout (L1 tile, its GEMM, block layout) for `stencil` on a `shape` grid,
-    in the precision mode `compute` (None: the storage type's default).
+    """The kernel layout (L1 tile, its GEMM, block layout, steps per launch) for `stencil`
+    on a `shape` grid, in the precision mode `compute` (None: the storage type's default),
+    fusing `fuse_steps` steps (None: the cost model's choice, one in a split mode).
 
     A split mode lays the stencil out as for a grid of its 16-bit type (2:4, 16-bit K
     orders) and stages two planes. Raises :class:`StencilError` for a coefficient the
@@ -373,6 +437,7 @@ def choose(
         arch,
         block,
         planes_of(mode),
+        fuse_steps,
     )
 
 
@@ -507,6 +572,7 @@ def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
     per_column = sum(step.issued_macs for step in choice.steps)
     issued = launched // 8 * per_column
     grid, block = geometry.launch
+    fused = redundancy_factor(geometry)
     stats: dict[str, Any] = {
         "instruction": instruction.name,
         "tile": format_tile(layout.tile),
@@ -517,7 +583,11 @@ def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
         "block_extent": format_tile(geometry.extent),
         "launch": {"grid": list(grid), "block": list(block)},
         "shared_bytes": geometry.shared_bytes,
-        "redundancy": issued / (geometry.updated_points * nonzeros),
+        # per original step: a fused launch recomputes its blocks' halos
+        "redundancy": issued * fused / (geometry.updated_points * nonzeros),
+        "fuse_steps": geometry.fuse,
+        "fusion_redundancy": fused,
+        "global_bytes_per_point_step": global_bytes_per_point_step(geometry),
         "tile_redundancy": per_column / 8 / (layout.m * nonzeros),
         "estimated_instructions_per_point": choice.cost.instructions,
         "layouts_compared": choice.candidates,
@@ -548,6 +618,9 @@ def _direct_stats(kernel: Kernel, choice: DirectChoice) -> dict[str, Any]:
         "shared_bytes": geometry.shared_bytes,
         "redundancy": None,
         "tile_redundancy": None,
+        "fuse_steps": 1,
+        "fusion_redundancy": 1.0,
+        "global_bytes_per_point_step": global_bytes_per_point_step(geometry),
         "fma_per_point": sum(len(r.terms) for r in rows),
         "estimated_instructions_per_point": choice.cost.instructions,
         "layouts_compared": choice.candidates,

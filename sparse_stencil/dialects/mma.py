@@ -19,6 +19,9 @@ every block does (docs/design.md, "Kernel generation"):
 An f32 grid in a split precision mode (:mod:`sparse_stencil.kernel.precision`) says so in
 the header, after the pad (and overhang): ``... pad 8 compute "split-f16" {``; its
 instruction is then the 16-bit one and its fragment table has 20 words per lane and step.
+A kernel that applies k > 1 steps per launch (temporal fusion,
+:mod:`sparse_stencil.kernel.fusion`) says so last: ``... pad 8 fuse 2 {``; its box is then
+the output box widened by k halos per side, staged into two buffers.
 
 - ``mma.stage``: the block copies its input box (output box, halo and overhang) from global
   to shared memory, zero-filled beyond the grid, each row padded to `pitch` elements; then a
@@ -122,7 +125,8 @@ class KernelOp(IRDLOperation):
     `pad` the block layout (:class:`~.geometry.BlockLayout`, CUDA cores:
     :class:`~sparse_stencil.kernel.direct.ThreadLayout`); `overhang`, when present, the
     elements staged past the halo at the high end of the innermost axis (gathers of 16-byte
-    runs reach that far, :mod:`sparse_stencil.layout.runs`).
+    runs reach that far, :mod:`sparse_stencil.layout.runs`); `fuse`, when present, the
+    steps one launch applies (more than one, :mod:`sparse_stencil.kernel.fusion`).
     """
 
     name = "mma.kernel"
@@ -137,6 +141,7 @@ class KernelOp(IRDLOperation):
     pad = prop_def(IntAttr)
     overhang = opt_prop_def(IntAttr)
     compute = opt_prop_def(StringAttr)
+    fuse = opt_prop_def(IntAttr)
     body = region_def("single_block")
     traits = traits_def(IsolatedFromAbove(), NoTerminator(), SymbolOpInterface())
 
@@ -166,6 +171,7 @@ class KernelOp(IRDLOperation):
                 "pad": IntAttr(block.pad),
                 **_overhang(geometry),
                 **({} if compute is None else {"compute": StringAttr(compute)}),
+                **({"fuse": IntAttr(geometry.fuse)} if geometry.fuse > 1 else {}),
             },
             regions=[Region(Block(list(body)))],
         )
@@ -211,6 +217,7 @@ class KernelOp(IRDLOperation):
             self.mma_instruction.element_bytes,
             self.overhang.data if self.overhang is not None else 0,
             SPLIT_PLANES if self.compute is not None else 1,
+            self.fuse.data if self.fuse is not None else 1,
         )
 
     def _direct_geometry(self) -> DirectGeometry:
@@ -235,6 +242,8 @@ class KernelOp(IRDLOperation):
         if self.is_direct:
             if self.compute is not None:
                 raise VerifyException(f"a {DIRECT_INSTRUCTION} kernel has no compute mode")
+            if self.fuse is not None:
+                raise VerifyException(f"a {DIRECT_INSTRUCTION} kernel applies one step")
             self._verify_direct()
             return
         try:
@@ -306,6 +315,11 @@ class KernelOp(IRDLOperation):
             if parser.parse_optional_keyword("compute") is not None
             else {}
         )
+        fuse = (
+            {"fuse": IntAttr(parser.parse_integer(allow_boolean=False))}
+            if parser.parse_optional_keyword("fuse") is not None
+            else {}
+        )
         body = parser.parse_region()
         op = cls.__new__(cls)
         IRDLOperation.__init__(
@@ -322,6 +336,7 @@ class KernelOp(IRDLOperation):
                 "pad": IntAttr(pad),
                 **overhang,
                 **compute,
+                **fuse,
             },
             regions=[body],
         )
@@ -342,6 +357,8 @@ class KernelOp(IRDLOperation):
             printer.print_string(f"overhang {self.overhang.data} ")
         if self.compute is not None:
             printer.print_string(f'compute "{self.compute.data}" ')
+        if self.fuse is not None:
+            printer.print_string(f"fuse {self.fuse.data} ")
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
 
 

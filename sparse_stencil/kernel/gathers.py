@@ -105,7 +105,7 @@ def gather_rounds(
 ) -> list[Round]:
     """The rounds of a kernel's K steps and their loads (module docstring)."""
     bases = _bases(geometry, tile_bases)
-    lanes = np.arange(geometry.block.threads) % WARP
+    lanes = np.arange(len(tile_bases)) % WARP  # the bases of one or more blocks of threads
     registers = [
         _registers(step, bases, fragments[s, lanes, OFFSET_WORD:].astype(np.int64))
         for s, step in enumerate(steps)

@@ -81,6 +81,8 @@ class StagedTiling(ABC):
     overhang: int = 0
     """Elements staged past the halo at the high end of the innermost axis, for gathers
     that reach beyond it (:mod:`sparse_stencil.layout.runs`)."""
+    fuse: int = 1
+    """Steps one launch applies (temporal fusion, :mod:`sparse_stencil.kernel.fusion`)."""
 
     @property
     @abstractmethod
@@ -118,9 +120,15 @@ class StagedTiling(ABC):
         return tuple(-(-i // e) for i, e in zip(self.interior, self.extent, strict=True))
 
     @property
+    def reach(self) -> tuple[int, ...]:
+        """Points per axis staged on each side of the output box: the halo of `fuse` steps."""
+        return tuple(r * self.fuse for r in self.halo)
+
+    @property
     def box(self) -> tuple[int, ...]:
-        """Extents of the staged input box: the output box, its halo and the overhang."""
-        box = [e + 2 * r for e, r in zip(self.extent, self.halo, strict=True)]
+        """Extents of the staged input box: the output box, the reach of its steps' halos
+        on each side, and the overhang."""
+        box = [e + 2 * r for e, r in zip(self.extent, self.reach, strict=True)]
         box[-1] += self.overhang
         return tuple(box)
 
@@ -135,8 +143,16 @@ class StagedTiling(ABC):
         output rows and the staged pitch are all multiples of it (then every access is
         aligned, and wholly inside or outside the grid), else 1."""
         vector = 16 // self.staged_bytes
-        aligned = (self.shape[-1], self.extent[-1], self.pitch)
+        # a fused box starts (reach - halo) before the block's output box minus its halo
+        early = self.reach[-1] - self.halo[-1]
+        aligned = (self.shape[-1], self.extent[-1], self.pitch, early)
         return vector if all(n % vector == 0 for n in aligned) else 1
+
+    @property
+    def buffer_bytes(self) -> int:
+        """Shared-memory bytes of one staged box, rounded up to 16 bytes so that a second
+        buffer after it stays aligned."""
+        return -(-math.prod(self.box[:-1]) * self.pitch * self.staged_bytes // 16) * 16
 
     @property
     def shared_strides(self) -> tuple[int, ...]:
@@ -150,7 +166,10 @@ class StagedTiling(ABC):
 
     @property
     def shared_bytes(self) -> int:
-        """Shared memory one block stages."""
+        """Shared memory one block stages: a fused kernel stages two buffers (its rounds
+        ping-pong between them)."""
+        if self.fuse > 1:
+            return 2 * self.buffer_bytes
         return math.prod(self.box[:-1]) * self.pitch * self.staged_bytes
 
     @property
@@ -179,8 +198,17 @@ class Geometry(StagedTiling):
     """Staged planes: 2 for a split precision mode (:mod:`~sparse_stencil.kernel.precision`),
     the hi and the lo part of each f32 value, each of `element_bytes` (the 16-bit compute
     type); the grid then holds f32 values. 1 otherwise: the grid's elements as they are."""
+    fuse: int = 1
+    """Steps one launch applies (:mod:`sparse_stencil.kernel.fusion`)."""
 
     def __post_init__(self) -> None:
+        if self.fuse < 1:
+            raise StencilError(f"a kernel applies at least one step per launch, got {self.fuse}")
+        if self.fuse > 1 and self.planes > 1:
+            raise StencilError(
+                "a split precision mode cannot fuse steps: each round would have to split "
+                "its f32 results into hi and lo planes again (use fuse_steps=1)"
+            )
         if not len(self.shape) == len(self.halo) == len(self.tile) == len(self.block.arrangement):
             raise StencilError(
                 f"block arrangement {format_tile(self.block.arrangement)} and tile "

@@ -20,6 +20,13 @@ precision mode (:mod:`~sparse_stencil.kernel.precision`) stages f32 (4 bytes a p
 two planes, converting each value, and per K step and group issues two gathers and three
 MMAs, which the counts include.
 
+**Fusion** (:mod:`~sparse_stencil.kernel.fusion`): each layout is also costed fusing 2 to
+:data:`~.fusion.MAX_FUSE` steps per launch, per updated point *per original step*: the
+tile products of all its passes (the recomputed halo) and the stores of its intermediate
+rounds count, the staged bytes are those of one launch over its steps (about k-fold
+fewer), and its two shared buffers lower the occupancy. The cheapest count wins, so fusion
+is on where it pays.
+
 Layouts are ranked with the staged rows padded for 16-byte staging; the best layout's pad
 is then chosen (:func:`pads`) to minimise its cost plus the shared-memory bank conflicts of
 its gathers (:func:`layout_conflicts`), one instruction each.
@@ -34,6 +41,7 @@ from dataclasses import dataclass, replace
 
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.banks import reorder_chunks
+from sparse_stencil.kernel.fusion import MAX_FUSE, passes_per_launch, round_passes
 from sparse_stencil.kernel.gathers import (
     Round,
     gather_conflicts,
@@ -161,7 +169,7 @@ def cost(
         return None
     per_block = block.warps * _warp_instructions(instruction, geometry, plan)
     blocks = math.prod(geometry.blocks)
-    points = geometry.updated_points
+    points = geometry.updated_points * geometry.fuse  # per original step
     staged = math.prod(geometry.box) * geometry.global_bytes
     return BlockCost(
         instructions=blocks * per_block / points,
@@ -215,8 +223,8 @@ def table_words(count: int) -> int:
 def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:
     """Warp-instructions one warp issues, by the emitter's structure."""
     block = geometry.block
-    alignment = uniform_alignment(geometry)
-    product = sum(
+    alignment = _fused_alignment(geometry, uniform_alignment(geometry))
+    product = passes_per_launch(geometry) * sum(
         round_instructions_issued(
             r.aligned_to(alignment), plan.instructions, block.groups, geometry.planes
         )
@@ -225,17 +233,39 @@ def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: St
     dims = geometry.dims
     width = block.threads if dims == 1 else WARP
     rows = -(-geometry.box[-2] // block.warps) if dims >= 2 else 1
+    copies = 2 if geometry.fuse > 1 else 1
     planes = geometry.box[0] if dims == 3 else 1
     vector = geometry.stage_vector
     chunks = -(-geometry.box[-1] // (width * vector))
     # per access: a predicate, the load, the zero fill of each loaded register, the store
-    per_access = 4 if vector == 1 else 7  # 16 bytes: four 32-bit registers to zero-fill
+    # 16 bytes: four 32-bit registers to zero-fill; a fused kernel stores to both buffers
+    per_access = (4 if vector == 1 else 7) + copies - 1
     if geometry.planes > 1:  # per element 4 to split, a second store, and packs of pairs
         per_access += 4 * vector + 1 + (vector if vector > 1 else 0)
     stage = planes * rows * chunks * per_access + rows + chunks + planes
     convert = 0 if geometry.global_bytes == 4 else 1
     store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
-    return product + stage + store + 20 + 2 * dims
+    return product + stage + store + _round_stores(geometry, convert) + 20 + 2 * dims
+
+
+def _round_stores(geometry: Geometry, convert: int) -> int:
+    """Warp-instructions of a fused kernel's intermediate rounds besides the tile products:
+    per pass its bounds, per value the address and per group the predicate, conversion and
+    store to shared memory; a barrier per round."""
+    dims, groups = geometry.dims, geometry.block.groups
+    per_pass = 3 * dims + 2 * groups + 4 * (dims + 1 + groups * (2 * dims + 1 + convert))
+    passes = sum(len(round_passes(geometry, j)) for j in range(1, geometry.fuse))
+    return passes * per_pass + geometry.fuse - 1
+
+
+def _fused_alignment(geometry: Geometry, alignment: int) -> int:
+    """`alignment`, or less where a fused kernel's passes shift the tiles on the innermost
+    axis by fewer bytes."""
+    size = geometry.element_bytes
+    for j in range(1, geometry.fuse):
+        for pass_ in round_passes(geometry, j):
+            alignment = math.gcd(alignment, pass_.shift[-1] * size or alignment)
+    return max(alignment, size)
 
 
 def block_layouts(dims: int) -> Iterator[BlockLayout]:
@@ -274,9 +304,11 @@ def choose_block(
     arch: str,
     block: BlockLayout | None = None,
     planes: int = 1,
+    fuse: int | None = None,
 ) -> KernelChoice:
     """The cheapest block layout for `layout` on a grid of `shape`, or `block` if given;
-    `planes` is 2 for a split precision mode (:attr:`~.geometry.Geometry.planes`).
+    `planes` is 2 for a split precision mode (:attr:`~.geometry.Geometry.planes`); `fuse`
+    the steps per launch, or None for the cheapest per step (1 in a split mode).
 
     Layouts are ranked with the pad that aligns the staged rows for 16-byte staging; the
     best one then gets the pad (:func:`pads`) that minimises its cost with the bank
@@ -284,8 +316,9 @@ def choose_block(
     """
     plan = StepPlan.of(layout, instruction)
     options = [block] if block is not None else list(block_layouts(len(shape)))
+    fusions = [fuse] if fuse is not None else list(range(1, 1 + (MAX_FUSE if planes == 1 else 1)))
     best: tuple[float, Geometry] | None = None
-    for option in options:
+    for option, steps in itertools.product(options, fusions):
         geometry = Geometry(
             tuple(shape),
             layout.halo,
@@ -294,6 +327,7 @@ def choose_block(
             instruction.element_bytes,
             overhang(layout),
             planes,
+            steps,
         )
         geometry = _with_pad(geometry, pads(geometry)[0])
         estimate = cost(instruction, geometry, plan, arch)
@@ -361,10 +395,11 @@ def choose_kernel(
     arch: str,
     block: BlockLayout | None = None,
     planes: int = 1,
+    fuse: int | None = None,
 ) -> KernelChoice:
-    """The cheapest (tile, block layout) over the candidate L1 layouts."""
+    """The cheapest (tile, block layout, steps per launch) over the candidate L1 layouts."""
     choices = [
-        choose_block(layout, instruction, shape, arch, block, planes)
+        choose_block(layout, instruction, shape, arch, block, planes, fuse)
         for layout in stencil_layouts()
     ]
     best = min(choices, key=lambda c: c.cost.total)

@@ -90,7 +90,7 @@ def choose_for(apply: sparse_layout.ApplyOp, arch: str, block: BlockLayout | Non
             f"block arrangement {list(block.arrangement)} needs one extent per axis of "
             f"the rank-{len(grid.dims)} grid"
         )
-    return choose_block(layout, instruction, grid.dims, arch, block)
+    return choose_block(layout, instruction, grid.dims, arch, block, fuse=1)
 
 
 @dataclass(frozen=True)

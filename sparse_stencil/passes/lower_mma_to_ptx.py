@@ -31,6 +31,13 @@ tensor-core kernel:
    limits from the thread table, then per group a predicate, a conversion to the storage
    type (none for f32) and a store.
 
+A kernel fusing k steps (:mod:`sparse_stencil.kernel.fusion`) stages into two buffers and
+runs k - 1 rounds before the last: per pass of the block's tiles the tile product (its
+gathers shifted by the pass and the buffer that the round reads, as immediates), then per
+accumulator value a conversion to the storage type and a store to the other buffer,
+predicated on the point being an interior point of the grid that no earlier pass wrote;
+a ``bar.sync`` ends each round. The last round is steps 3 and 4 on the buffer it reads.
+
 A CUDA-core kernel (``mma.stage`` then ``mma.direct``) shares the prologue and the staging
 and is lowered by :mod:`~sparse_stencil.passes.lower_direct`.
 """
@@ -54,6 +61,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from sparse_stencil.dialects import mma, ptx
+from sparse_stencil.kernel.fusion import Pass, round_passes
 from sparse_stencil.kernel.gathers import (
     Round,
     gather_rounds,
@@ -109,16 +117,31 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
     context = _prologue(builder, kernel, geometry, name)
     stage(builder, geometry, context.registers, _stage_plan(context))
     steps = product.instructions
+    bases = np.array(product.tile_bases.get_values(), dtype=np.int64)
+    passes = [round_passes(geometry, j) for j in range(1, geometry.fuse + 1)]
     rounds = gather_rounds(
         steps,
         geometry,
         np.array(product.fragments.get_values(), dtype=np.int32).reshape(
             len(steps), WARP, context.words
         ),
-        np.array(product.tile_bases.get_values(), dtype=np.int64),
+        # loads that suit every pass's tiles (a pass may shift their alignment)
+        np.concatenate(
+            [bases - _lowest(geometry) + _pass_bytes(geometry, p, 0) for r in passes for p in r]
+        ),
     )
-    accumulators = _tile_product(builder, context, steps, rounds, name)
-    _store(builder, context, accumulators)
+    operands = _operands(builder, context, name)
+    points: list[SSAValue] = []
+    for j, round_passes_ in enumerate(passes[:-1], start=1):
+        for pass_ in round_passes_:
+            source = _pass_bytes(geometry, pass_, _buffer(geometry, j - 1))
+            accumulators = _tile_product(builder, context, steps, rounds, operands, source)
+            points = points or _point_words(builder, context)
+            _store_shared(builder, context, accumulators, points, pass_, _buffer(geometry, j))
+        builder.emit_all(ptx.BarSyncOp(0))
+    last = _pass_bytes(geometry, passes[-1][0], _buffer(geometry, geometry.fuse - 1))
+    accumulators = _tile_product(builder, context, steps, rounds, operands, last)
+    _store(builder, context, accumulators, points or _point_words(builder, context))
     builder.emit_all(ptx.RetOp())
     params = [(f"{name}_x", "u64"), (f"{name}_y", "u64")]
     return [fragments, threads, ptx.EntryOp(name, params, Region(Block(builder.ops)))]
@@ -155,9 +178,33 @@ def _prologue(
     )
 
 
+def _buffer(geometry: Geometry, round_: int) -> int:
+    """Shared-memory bytes from the staged box to the buffer that round `round_` writes
+    (0: the staging) of a kernel fusing steps: the two buffers alternate."""
+    return round_ % 2 * geometry.buffer_bytes
+
+
+def _pass_bytes(geometry: Geometry, pass_: Pass, buffer: int) -> int:
+    """Bytes from the lowest tile base of a kernel (:func:`_operands`: its tiles in the first
+    pass of the first round) to its tiles in `pass_`, in the buffer at `buffer`."""
+    strides = geometry.shared_strides
+    lowest = [r - e for r, e in zip(geometry.halo, geometry.reach, strict=True)]
+    points = sum(
+        (s - low) * stride for s, low, stride in zip(pass_.shift, lowest, strides, strict=True)
+    )
+    return buffer + points * geometry.element_bytes
+
+
+def _lowest(geometry: Geometry) -> int:
+    """Bytes from a thread's lowest tile base to its tile base in the thread table (its
+    tiles in the last round)."""
+    return _pass_bytes(geometry, Pass((0,) * geometry.dims, (0,) * geometry.dims), 0)
+
+
 def _stage_plan(context: _KernelContext) -> StagePlan:
     """Elements staged as they are: one each, or 16 bytes as four b32s; in a split mode f32
-    elements (one, or four in 16 bytes) split into two planes of 16-bit parts."""
+    elements (one, or four in 16 bytes) split into two planes of 16-bit parts. A kernel
+    fusing steps stages into both of its buffers."""
     size = context.instruction.element_bytes
     vector = context.geometry.stage_vector
     if context.split is not None:
@@ -172,7 +219,10 @@ def _stage_plan(context: _KernelContext) -> StagePlan:
             plane_bytes=context.geometry.plane_bytes,
         )
     load = ("b32" if size == 4 else "b16", 1) if vector == 1 else ("b32", 4)
-    return StagePlan(vector, size, load, size, load[0])
+    copies = 2 if context.geometry.fuse > 1 else 1
+    return StagePlan(
+        vector, size, load, size, load[0], copies=copies, copy_bytes=context.geometry.buffer_bytes
+    )
 
 
 def _split(part: str, builder: Builder, values: Sequence[SSAValue]) -> list[SSAValue]:
@@ -195,21 +245,42 @@ def _split(part: str, builder: Builder, values: Sequence[SSAValue]) -> list[SSAV
     ]
 
 
+@dataclass(frozen=True)
+class _Operands:
+    """Where the tile product reads: the thread's lowest tile base in shared memory (that
+    of its tiles in the first pass of the first round, :func:`_pass_bytes`), and its lane's
+    row of the fragment table."""
+
+    tile_base: SSAValue
+    fragments: SSAValue
+
+
+def _operands(builder: Builder, context: _KernelContext, name: str) -> _Operands:
+    emit = builder.emit
+    geometry = context.geometry
+    base_word = emit(ptx.LdOp("global", "b32", context.thread_row, non_coherent=True))
+    tile_base = emit(ptx.AddOp("u32", context.registers.shared, base_word))
+    lowest = _lowest(geometry)
+    if lowest:
+        tile_base = emit(ptx.SubOp("u32", tile_base, lowest))
+    table = emit(ptx.AddressOfOp(f"{name}_fragments", "u64"))
+    lane_offset = emit(ptx.MulOp("u32", context.registers.lane, context.words * 4, mode="wide"))
+    return _Operands(tile_base, emit(ptx.AddOp("s64", table, lane_offset)))
+
+
 def _tile_product(
     builder: Builder,
     context: _KernelContext,
     steps: Sequence[MmaInstruction],
     rounds: Sequence[Round],
-    name: str,
+    operands: _Operands,
+    shift: int,
 ) -> list[tuple[SSAValue, ...]]:
-    """Accumulate every group over the K steps (module docstring, step 3)."""
+    """Accumulate every group over the K steps (module docstring, step 3), on the tiles
+    `shift` bytes from the lowest tile base."""
     geometry = context.geometry
     emit = builder.emit
-    base_word = emit(ptx.LdOp("global", "b32", context.thread_row, non_coherent=True))
-    tile_base = emit(ptx.AddOp("u32", context.registers.shared, base_word))
-    table = emit(ptx.AddressOfOp(f"{name}_fragments", "u64"))
-    lane_offset = emit(ptx.MulOp("u32", context.registers.lane, context.words * 4, mode="wide"))
-    fragments = emit(ptx.AddOp("s64", table, lane_offset))
+    tile_base, fragments = operands.tile_base, operands.fragments
     zero = emit(ptx.MovOp("f32", 0))
     groups = geometry.block.groups
     accumulators: list[tuple[SSAValue, ...]] = [(zero,) * 4 for _ in range(groups)]
@@ -238,10 +309,10 @@ def _tile_product(
             offsets[index] = _load_words(builder, fragments, entry + 4 * OFFSET_WORD, count)
         addresses = _gather_addresses(builder, tile_base, round_, steps, offsets)
         for group in range(groups):
-            shift = group * group_bytes
-            b = _gather(builder, context, round_, addresses, shift)
+            at = shift + group * group_bytes
+            b = _gather(builder, context, round_, addresses, at)
             b_low = (
-                _gather(builder, context, round_, addresses, shift + geometry.plane_bytes)
+                _gather(builder, context, round_, addresses, at + geometry.plane_bytes)
                 if context.split is not None
                 else []
             )
@@ -334,23 +405,111 @@ def _mma(
     return builder.emit_all(op)
 
 
+def _point_words(builder: Builder, context: _KernelContext) -> list[SSAValue]:
+    """The thread-table words of the thread's accumulator values: per value the point's
+    element offset and coordinates from the block's output origin."""
+    words: list[SSAValue] = []
+    for vector in range(1, 2 + context.geometry.dims):
+        words += builder.emit_all(
+            ptx.LdOp(
+                "global", "b32", context.thread_row, offset=16 * vector, vector=4, non_coherent=True
+            )
+        )
+    return words
+
+
+def _store_shared(
+    builder: Builder,
+    context: _KernelContext,
+    accumulators: Sequence[tuple[SSAValue, ...]],
+    words: Sequence[SSAValue],
+    pass_: Pass,
+    buffer: int,
+) -> None:
+    """Round a pass's points to the storage type and store to the buffer at `buffer` those
+    that are interior points of the grid and that no earlier pass wrote."""
+    geometry = context.geometry
+    emit = builder.emit
+    dims = geometry.dims
+    size = geometry.element_bytes
+    strides = geometry.shared_strides
+    group_bytes = geometry.group_shift * strides[0] * size
+    # per axis, the first and the end of the points that the pass writes, as coordinates
+    # of a first-group point: interior points, and those of no earlier pass
+    ends = [
+        emit(ptx.SubOp("s32", limit, shift)) if shift else limit
+        for limit, shift in zip(context.registers.limits, pass_.shift, strict=True)
+    ]
+    firsts = [
+        emit(ptx.MaxOp("s32", emit(ptx.SubOp("s32", start, shift)), first))
+        for start, shift, first in zip(
+            context.registers.firsts, pass_.shift, pass_.first, strict=True
+        )
+    ]
+    bounds = [
+        (
+            emit(ptx.SubOp("s32", firsts[0], group * geometry.group_shift)) if group else firsts[0],
+            emit(ptx.SubOp("s32", ends[0], group * geometry.group_shift)) if group else ends[0],
+        )
+        for group in range(geometry.block.groups)
+    ]
+    origin = buffer + size * sum(
+        (r + s) * stride
+        for r, s, stride in zip(geometry.reach, pass_.shift, strides, strict=True)
+    )
+    for value in range(4):
+        coordinates = words[value * (1 + dims) + 1 : (value + 1) * (1 + dims)]
+        offset = emit(ptx.MulOp("s32", coordinates[0], strides[0] * size, mode="lo"))
+        for axis in range(1, dims):
+            offset = emit(ptx.MadOp("s32", coordinates[axis], strides[axis] * size, offset))
+        address = emit(ptx.AddOp("u32", context.registers.shared, offset))
+        others: SSAValue | None = None
+        for axis in range(1, dims):
+            others = _within(builder, coordinates[axis], firsts[axis], ends[axis], others)
+        for group, accumulator in enumerate(accumulators):
+            guard = _within(builder, coordinates[0], *bounds[group], others)
+            result = accumulator[value]
+            if context.storage != "f32":
+                result = emit(ptx.CvtOp(context.storage, "f32", result, rounding="rn"))
+            builder.emit_all(
+                ptx.StOp(
+                    "shared",
+                    "f32" if context.storage == "f32" else "b16",
+                    address,
+                    [result],
+                    offset=origin + group * group_bytes,
+                    guard=guard,
+                )
+            )
+
+
+def _within(
+    builder: Builder,
+    coordinate: SSAValue,
+    first: SSAValue,
+    end: SSAValue,
+    others: SSAValue | None,
+) -> SSAValue:
+    """``first <= coordinate < end``, and `others` where given."""
+    low = builder.emit(
+        ptx.SetpOp(
+            "ge", "s32", coordinate, first, combine=None if others is None else ("and", others)
+        )
+    )
+    return builder.emit(ptx.SetpOp("lt", "s32", coordinate, end, combine=("and", low)))
+
+
 def _store(
     builder: Builder,
     context: _KernelContext,
     accumulators: Sequence[tuple[SSAValue, ...]],
+    words: Sequence[SSAValue],
 ) -> None:
     """Round and store the interior points (module docstring, step 4)."""
     geometry = context.geometry
     emit = builder.emit
     dims = geometry.dims
     size = geometry.global_bytes
-    words: list[SSAValue] = []
-    for vector in range(1, 2 + dims):
-        words += builder.emit_all(
-            ptx.LdOp(
-                "global", "b32", context.thread_row, offset=16 * vector, vector=4, non_coherent=True
-            )
-        )
     origin = emit(ptx.AddOp("s32", context.registers.box_start, output_offset(geometry)))
     first_limits = [
         emit(ptx.SubOp("s32", context.registers.limits[0], group * geometry.group_shift))

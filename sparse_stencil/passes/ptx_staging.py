@@ -12,7 +12,9 @@ output box widened by the halo) from global to shared memory before it computes:
    them where the grid's rows and the block's output box are aligned to the vector (so that
    every access is aligned and lies wholly inside or outside the grid); outer axes are
    unrolled. A load is predicated on the point being in the grid and zero-filled otherwise
-   (``selp``), a store on the point being in the box; then ``bar.sync``. The loaded
+   (``selp``), a store on the point being in the box; then ``bar.sync``. A kernel fusing
+   steps (:mod:`sparse_stencil.kernel.fusion`) stages the reach of all its steps, which may
+   start before the grid (so the loads check the low end too), into both of its buffers. The loaded
    registers may be converted on the way (the CUDA-core kernel stages f32; a split precision
    mode stores each f32 value as two 16-bit parts, in two planes of the box).
 """
@@ -78,6 +80,21 @@ class StagedBlock(Protocol):
         ...
 
     @property
+    def reach(self) -> tuple[int, ...]:
+        """Points staged on each side of the output box (the halo times the fused steps)."""
+        ...
+
+    @property
+    def fuse(self) -> int:
+        """Steps one launch applies."""
+        ...
+
+    @property
+    def buffer_bytes(self) -> int:
+        """Bytes of one staged buffer (a fused kernel has two)."""
+        ...
+
+    @property
     def extent(self) -> tuple[int, ...]:
         """Output points per axis of one block."""
         ...
@@ -115,7 +132,7 @@ class StagedBlock(Protocol):
 
 def output_offset(tiling: StagedBlock) -> int:
     """Elements from the block's input box origin to its output origin in the grid."""
-    return sum(r * s for r, s in zip(tiling.halo, tiling.global_strides, strict=True))
+    return sum(r * s for r, s in zip(tiling.reach, tiling.global_strides, strict=True))
 
 
 @dataclass(frozen=True)
@@ -130,7 +147,11 @@ class Registers:
     limits: list[SSAValue]
     """Per axis, interior points from the block's output origin to the interior's end."""
     box_start: SSAValue
-    """Flat element index of the block's input box origin in the grid."""
+    """Flat element index of the block's input box origin in the grid (negative where a
+    fused box starts before the grid)."""
+    firsts: list[SSAValue]
+    """Per axis, minus the block's output origin in the interior (``-b E``): where the
+    interior starts from that origin; empty unless the kernel fuses steps."""
     shared: SSAValue
     """Shared-memory address of the staged box."""
 
@@ -154,8 +175,23 @@ def prologue(builder: Builder, tiling: StagedBlock, name: str) -> Registers:
     box_start = emit(ptx.MulOp("s32", block_ids[0], tiling.extent[0] * strides[0], mode="lo"))
     for a in range(1, dims):
         box_start = emit(ptx.MadOp("s32", block_ids[a], tiling.extent[a] * strides[a], box_start))
+    early = _early(tiling)
+    if any(early):
+        box_start = emit(
+            ptx.SubOp("s32", box_start, sum(e * s for e, s in zip(early, strides, strict=True)))
+        )
+    firsts = (
+        [emit(ptx.MulOp("s32", block_ids[a], -tiling.extent[a], mode="lo")) for a in range(dims)]
+        if tiling.fuse > 1
+        else []
+    )
     shared = emit(ptx.AddressOfOp(f"{name}_box", "u32"))
-    return Registers(x, y, tid, lane, warp, limits, box_start, shared)
+    return Registers(x, y, tid, lane, warp, limits, box_start, firsts, shared)
+
+
+def _early(tiling: StagedBlock) -> list[int]:
+    """Per axis, points the staged box starts before the output box less one halo."""
+    return [e - r for e, r in zip(tiling.reach, tiling.halo, strict=True)]
 
 
 Convert = Callable[[Builder, Sequence[SSAValue]], list[SSAValue]]
@@ -179,6 +215,10 @@ class StagePlan:
     """Planes the converted registers fill, in equal shares, each stored `plane_bytes`
     after the previous one (a split precision mode's hi and lo parts)."""
     plane_bytes: int = 0
+    copies: int = 1
+    """Buffers every store writes, each `copy_bytes` after the previous one (two in a
+    kernel fusing steps: both start as the staged input)."""
+    copy_bytes: int = 0
 
 
 def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: StagePlan) -> None:
@@ -187,26 +227,42 @@ def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: Sta
     dims, box = tiling.dims, tiling.box
     gstrides, sstrides = tiling.global_strides, tiling.shared_strides
     # Points of the box inside the grid, per axis: the box starts at the block's output
-    # origin minus the halo, so it holds `limit + 2 r` grid points (at most the box).
+    # origin minus the reach, so its points from `limit + r + reach` on are past the grid's
+    # end; a fused box's points before `early - b E` are before its start.
     in_grid = [
-        emit(ptx.MinOp("s32", emit(ptx.AddOp("s32", limit, 2 * r)), extent))
-        for limit, r, extent in zip(registers.limits, tiling.halo, box, strict=True)
+        emit(ptx.MinOp("s32", emit(ptx.AddOp("s32", limit, r + reach)), extent))
+        for limit, r, reach, extent in zip(
+            registers.limits, tiling.halo, tiling.reach, box, strict=True
+        )
     ]
+    lows = (
+        [
+            emit(ptx.AddOp("s32", first, early))
+            for first, early in zip(registers.firsts, _early(tiling), strict=True)
+        ]
+        if registers.firsts
+        else []
+    )
     vector = plan.vector
     lanes = registers.tid if dims == 1 else registers.lane
     columns = lanes if vector == 1 else emit(ptx.ShlOp("b32", lanes, vector.bit_length() - 1))
     width = (tiling.block.threads if dims == 1 else WARP) * vector
     column_grid = emit(ptx.SubOp("s32", in_grid[-1], columns))
+    column_low = emit(ptx.SubOp("s32", lows[-1], columns)) if lows else None
     rows: list[tuple[int, SSAValue | None, SSAValue | None]] = [(0, None, None)]
     global_offset = columns
     shared_offset = columns
     if dims >= 2:
         warps = tiling.block.threads // WARP
         row_grid = emit(ptx.SubOp("s32", in_grid[-2], registers.warp))
+        row_low = emit(ptx.SubOp("s32", lows[-2], registers.warp)) if lows else None
         rows = [
             (
                 it * warps,
-                emit(ptx.SetpOp("gt", "s32", row_grid, it * warps)),
+                builder.both(
+                    emit(ptx.SetpOp("gt", "s32", row_grid, it * warps)),
+                    _low_guard(builder, row_low, it * warps),
+                ),
                 _box_guard(builder, registers.warp, box[-2], it * warps, warps),
             )
             for it in range(_span(box[-2], warps))
@@ -225,14 +281,24 @@ def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: Sta
     column_guards = [
         (
             chunk * width,
-            emit(ptx.SetpOp("gt", "s32", column_grid, chunk * width)),
+            builder.both(
+                emit(ptx.SetpOp("gt", "s32", column_grid, chunk * width)),
+                _low_guard(builder, column_low, chunk * width),
+            ),
             _box_guard(builder, columns, box[-1], chunk * width, width - vector + 1),
         )
         for chunk in range(_span(box[-1], width))
     ]
     outer = range(box[0]) if dims == 3 else [0]
     for plane in outer:
-        plane_guard = emit(ptx.SetpOp("gt", "s32", in_grid[0], plane)) if dims == 3 else None
+        plane_guard = (
+            builder.both(
+                emit(ptx.SetpOp("gt", "s32", in_grid[0], plane)),
+                _low_guard(builder, lows[0] if lows else None, plane),
+            )
+            if dims == 3
+            else None
+        )
         for row, row_in_grid, row_in_box in rows:
             row_guard = builder.both(plane_guard, row_in_grid)
             for column, column_in_grid, column_in_box in column_guards:
@@ -243,18 +309,20 @@ def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: Sta
                 if plan.convert is not None:
                     values = plan.convert(builder, values)
                 share = len(values) // plan.planes
-                for part in range(plan.planes):
-                    builder.emit_all(
-                        ptx.StOp(
-                            "shared",
-                            plan.store_type,
-                            target,
-                            values[part * share : (part + 1) * share],
-                            offset=_shift(sstrides, plane, row, column) * plan.shared_bytes
-                            + part * plan.plane_bytes,
-                            guard=stored,
+                for copy in range(plan.copies):
+                    for part in range(plan.planes):
+                        builder.emit_all(
+                            ptx.StOp(
+                                "shared",
+                                plan.store_type,
+                                target,
+                                values[part * share : (part + 1) * share],
+                                offset=_shift(sstrides, plane, row, column) * plan.shared_bytes
+                                + part * plan.plane_bytes
+                                + copy * plan.copy_bytes,
+                                guard=stored,
+                            )
                         )
-                    )
     builder.emit_all(ptx.BarSyncOp(0))
 
 
@@ -268,6 +336,13 @@ def _shift(strides: Sequence[int], plane: int, row: int, column: int) -> int:
 
 def _span(extent: int, width: int) -> int:
     return -(-extent // width)
+
+
+def _low_guard(builder: Builder, low: SSAValue | None, index: int) -> SSAValue | None:
+    """``index >= low`` (the point is not before the grid); None without a low end."""
+    if low is None:
+        return None
+    return builder.emit(ptx.SetpOp("le", "s32", low, index))
 
 
 def _box_guard(
