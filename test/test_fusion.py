@@ -1,0 +1,129 @@
+"""Temporal fusion: a kernel applying k steps per launch equals k single steps on every point.
+
+Integer grids and dyadic coefficients make every step exact (:mod:`compiled_cases`), so the
+fused kernel, run on the PTX simulator (memory checker included), must equal the float64
+reference bit for bit, boundary band included; the steps are not a multiple of k, so the
+last launch is a remainder kernel's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from compiled_cases import DTYPES, assert_exact, dyadic_variant, integer_grid, needs_ptxas
+from xdsl.context import Context
+from xdsl.parser import Parser
+
+from sparse_stencil import catalog
+from sparse_stencil.compiler import compile
+from sparse_stencil.dialects import mma
+from sparse_stencil.dialects.lstencil import GridType, LStencil
+from sparse_stencil.dtypes import storage_type
+from sparse_stencil.errors import StencilError
+from sparse_stencil.kernel.fusion import round_passes
+from sparse_stencil.passes.lower_layout_to_mma import kernel_op
+
+CASES = [
+    # name, shape (interiors not a multiple of the block), dtype, sparsity, k, steps
+    ("heat1d", (83,), "float16", "sparse", 3, 4),
+    ("star1d2r", (71,), "float32", "dense", 2, 3),
+    ("heat2d", (37, 45), "float16", "sparse", 2, 3),
+    ("box2d1r", (29, 38), "bfloat16", "sparse", 2, 3),
+    ("star2d2r", (31, 40), "float32", "sparse", 2, 3),
+    ("box2d2r", (30, 41), "float16", "dense", 2, 3),
+    ("heat3d", (13, 14, 15), "bfloat16", "dense", 2, 3),
+    ("box3d1r", (11, 12, 17), "float32", "sparse", 2, 3),
+]
+
+
+@pytest.mark.parametrize(("name", "shape", "dtype", "sparsity", "fuse", "steps"), CASES)
+def test_fused_equals_single_steps(
+    name: str, shape: tuple[int, ...], dtype: str, sparsity: str, fuse: int, steps: int
+) -> None:
+    rng = np.random.default_rng(sum(map(ord, name)) + fuse)
+    stencil = dyadic_variant(catalog.get(name), rng)
+    kernel = compile(stencil, shape, dtype, sparsity=sparsity, fuse_steps=fuse, assemble=False)
+    assert kernel.fuse == fuse and kernel.stats["fuse_steps"] == fuse
+    assert_exact(kernel, integer_grid(shape, rng, 2), steps)
+    assert kernel.stats["remainder_kernels"] == [steps % fuse]
+
+
+def test_fused_kernel_is_straight_line_without_division() -> None:
+    kernel = compile(catalog.get("box2d2r"), (40, 50), "float16", fuse_steps=3, assemble=False)
+    assert re.search(r"\b(div|rem)\.", kernel.ptx) is None
+    assert re.search(r"\bbra\b", kernel.ptx) is None
+    assert kernel.ptx.count("bar.sync") == 3  # the staging and two intermediate rounds
+
+
+def test_passes_cover_each_region_once() -> None:
+    """Every point of a round's region is written by exactly one pass."""
+    kernel = compile(catalog.get("star2d2r"), (60, 70), "float16", fuse_steps=3, assemble=False)
+    geometry = kernel.choice.geometry
+    assert geometry.fuse == 3
+    for round_ in (1, 2, 3):
+        width = [2 * r * (3 - round_) for r in geometry.halo]
+        covered = np.zeros([e + w for e, w in zip(geometry.extent, width, strict=True)], int)
+        for pass_ in round_passes(geometry, round_):
+            start = [s + w // 2 + f for s, w, f in zip(pass_.shift, width, pass_.first, strict=True)]
+            end = [s + w // 2 + e for s, w, e in zip(pass_.shift, width, geometry.extent, strict=True)]
+            covered[tuple(slice(a, b) for a, b in zip(start, end, strict=True))] += 1
+        assert (covered == 1).all()
+
+
+def test_fusion_stats_per_original_step() -> None:
+    stencil, shape = catalog.get("heat2d"), (130, 130)
+    single = compile(stencil, shape, "float16", fuse_steps=1, assemble=False)
+    fused = compile(stencil, shape, "float16", fuse_steps=2, block=single.choice.geometry.block)
+    assert fused.stats["fusion_redundancy"] > 1.0 == single.stats["fusion_redundancy"]
+    ratio = fused.stats["global_bytes_per_point_step"] / single.stats["global_bytes_per_point_step"]
+    assert 0.5 <= ratio < 0.75  # staged bytes fall about k-fold; the halo widens
+    assert fused.stats["redundancy"] > single.stats["redundancy"]
+    assert fused.stats["shared_bytes"] >= 2 * single.stats["shared_bytes"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"fuse_steps": 0}, "fuse_steps must be >= 1"),
+        ({"fuse_steps": 2, "path": "cuda-core"}, "one step per launch"),
+        ({"fuse_steps": 2, "dtype": "float32", "compute": "split-f16"}, "cannot fuse steps"),
+    ],
+)
+def test_refused_fusion_says_why(options: dict[str, object], message: str) -> None:
+    with pytest.raises(StencilError, match=message):
+        compile(catalog.get("heat2d"), (40, 40), assemble=False, **options)  # pyright: ignore[reportArgumentType]
+
+
+def test_kernel_op_records_fuse_and_round_trips() -> None:
+    kernel = compile(catalog.get("heat2d"), (40, 40), "float16", fuse_steps=2, assemble=False)
+    op = kernel_op("k", GridType.of((40, 40), storage_type("float16")), kernel.choice)
+    op.verify()
+    assert op.geometry.fuse == 2
+    text = str(op)
+    assert " fuse 2 {" in text
+    context = Context()
+    context.load_dialect(mma.MMA)
+    context.load_dialect(LStencil)
+    parsed = Parser(context, text).parse_op()
+    assert isinstance(parsed, mma.KernelOp) and parsed.geometry == op.geometry
+
+
+@needs_ptxas
+@pytest.mark.parametrize(("dtype", "sparsity"), [("float16", "sparse"), ("float32", "dense")])
+def test_ptxas_accepts_fused_kernels(dtype: str, sparsity: str) -> None:
+    kernel = compile(catalog.get("box3d1r"), (20, 21, 22), dtype, sparsity=sparsity, fuse_steps=2)
+    assert kernel.stats["ptxas_warnings"] == []
+    assert kernel.stats["spill_bytes"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", catalog.names())
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_catalog_stencil_fuses(name: str, dtype: str) -> None:
+    stencil = catalog.get(name)
+    rng = np.random.default_rng(len(name))
+    shape = {1: (61,), 2: (23, 29), 3: (13, 14, 15)}[stencil.dims]
+    kernel = compile(dyadic_variant(stencil, rng), shape, dtype, fuse_steps=2, assemble=False)
+    assert_exact(kernel, integer_grid(shape, rng, 2), 3)
