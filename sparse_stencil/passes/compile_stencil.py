@@ -55,6 +55,9 @@ class CompileStencilPass(ModulePass):
     compute: str | None = None
     """How f32 grids multiply: tf32 (the default), split-f16 or split-bf16
     (:mod:`sparse_stencil.kernel.precision`); refused for 16-bit grids."""
+    fuse_steps: int | None = None
+    """Steps per launch (temporal fusion, :mod:`sparse_stencil.kernel.fusion`): the cost
+    model's choice when not given, 1 for none."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         from sparse_stencil.compiler import choose
@@ -78,6 +81,7 @@ class CompileStencilPass(ModulePass):
                         block,
                         self.k_order,
                         self.compute,
+                        self.fuse_steps,
                     )
                 )
             except StencilError as error:

@@ -140,6 +140,17 @@ def launch_steps(
     return current
 
 
+def _launch_all(
+    kernel: Kernel, buffers: tuple[int, int], steps: int, stream: object, driver: Driver
+) -> int:
+    """Queue the launches of `steps` steps (:meth:`~sparse_stencil.compiler.Kernel.launches`:
+    fused launches, then a remainder kernel's); returns the buffer holding the result."""
+    for fused, launches in kernel.launches(steps):
+        last = launch_steps(driver, driver.function(fused), fused.launch, buffers, launches, stream)
+        buffers = (last, buffers[1] if last == buffers[0] else buffers[0])
+    return buffers[0]
+
+
 def _device_bits(kernel: Kernel, x: Any) -> npt.NDArray[Any]:
     """The host grid `x` rounded to the storage type, as the kernel reads it."""
     grid = np.asarray(x, dtype=np.float64)
@@ -162,10 +173,7 @@ def _run_host(
         try:
             driver.copy_in(first.pointer, bits, stream)
             driver.copy_in(second.pointer, bits, stream)
-            buffers = (first.pointer, second.pointer)
-            last = launch_steps(
-                driver, driver.function(kernel), kernel.launch, buffers, steps, stream
-            )
+            last = _launch_all(kernel, (first.pointer, second.pointer), steps, stream, driver)
             driver.copy_out(bits, last, stream)
             driver.synchronize(stream)
         finally:
@@ -192,10 +200,7 @@ def _run_device(
         scratch = driver.alloc(view.nbytes)
         try:
             driver.copy(scratch.pointer, view.pointer, view.nbytes, stream)
-            buffers = (view.pointer, scratch.pointer)
-            last = launch_steps(
-                driver, driver.function(kernel), kernel.launch, buffers, steps, stream
-            )
+            last = _launch_all(kernel, (view.pointer, scratch.pointer), steps, stream, driver)
             if last != view.pointer:
                 driver.copy(view.pointer, last, view.nbytes, stream)
         finally:
