@@ -118,9 +118,7 @@ class Kernel:
             raise StencilError(f"a remainder applies 1 to {self.fuse - 1} steps, not {steps}")
         if steps not in self._remainders:
             assert isinstance(self.choice, KernelChoice)  # only tensor-core kernels fuse
-            choice = replace(
-                self.choice, geometry=replace(self.choice.geometry, fuse=steps)
-            )
+            choice = replace(self.choice, geometry=replace(self.choice.geometry, fuse=steps))
             self._remainders[steps] = build_kernel(
                 self.stencil, self.storage, self.arch, choice, assemble=False
             )
@@ -299,7 +297,17 @@ def compile(
         from sparse_stencil.runtime import cache as disk
 
         options = disk.CompileOptions(
-            dtype, arch, sparsity, tile, block, assemble, profile, k_order, path, compute, fuse_steps
+            dtype,
+            arch,
+            sparsity,
+            tile,
+            block,
+            assemble,
+            profile,
+            k_order,
+            path,
+            compute,
+            fuse_steps,
         )
         return disk.cached_compile(stencil, shape, options)
     start = time.perf_counter()
@@ -310,7 +318,17 @@ def compile(
     if math.prod(grid_shape) > _MAX_ELEMENTS:
         raise StencilError(f"a grid of {math.prod(grid_shape)} points is larger than 2^31 - 1")
     choice, reason = choose_path(
-        stencil, grid_shape, storage, arch, path, sparsity, tile, block, k_order, compute, fuse_steps
+        stencil,
+        grid_shape,
+        storage,
+        arch,
+        path,
+        sparsity,
+        tile,
+        block,
+        k_order,
+        compute,
+        fuse_steps,
     )
     kernel = build_kernel(stencil, storage, arch, choice, assemble)
     kernel.stats["path_reason"] = reason

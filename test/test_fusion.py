@@ -45,7 +45,8 @@ def test_fused_equals_single_steps(
     rng = np.random.default_rng(sum(map(ord, name)) + fuse)
     stencil = dyadic_variant(catalog.get(name), rng)
     kernel = compile(stencil, shape, dtype, sparsity=sparsity, fuse_steps=fuse, assemble=False)
-    assert kernel.fuse == fuse and kernel.stats["fuse_steps"] == fuse
+    assert kernel.fuse == fuse
+    assert kernel.stats["fuse_steps"] == fuse
     assert_exact(kernel, integer_grid(shape, rng, 2), steps)
     assert kernel.stats["remainder_kernels"] == [steps % fuse]
 
@@ -66,8 +67,12 @@ def test_passes_cover_each_region_once() -> None:
         width = [2 * r * (3 - round_) for r in geometry.halo]
         covered = np.zeros([e + w for e, w in zip(geometry.extent, width, strict=True)], int)
         for pass_ in round_passes(geometry, round_):
-            start = [s + w // 2 + f for s, w, f in zip(pass_.shift, width, pass_.first, strict=True)]
-            end = [s + w // 2 + e for s, w, e in zip(pass_.shift, width, geometry.extent, strict=True)]
+            start = [
+                s + w // 2 + f for s, w, f in zip(pass_.shift, width, pass_.first, strict=True)
+            ]
+            end = [
+                s + w // 2 + e for s, w, e in zip(pass_.shift, width, geometry.extent, strict=True)
+            ]
             covered[tuple(slice(a, b) for a, b in zip(start, end, strict=True))] += 1
         assert (covered == 1).all()
 
@@ -107,7 +112,8 @@ def test_kernel_op_records_fuse_and_round_trips() -> None:
     context.load_dialect(mma.MMA)
     context.load_dialect(LStencil)
     parsed = Parser(context, text).parse_op()
-    assert isinstance(parsed, mma.KernelOp) and parsed.geometry == op.geometry
+    assert isinstance(parsed, mma.KernelOp)
+    assert parsed.geometry == op.geometry
 
 
 @needs_ptxas

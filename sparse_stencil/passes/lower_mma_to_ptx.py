@@ -454,8 +454,7 @@ def _store_shared(
         for group in range(geometry.block.groups)
     ]
     origin = buffer + size * sum(
-        (r + s) * stride
-        for r, s, stride in zip(geometry.reach, pass_.shift, strides, strict=True)
+        (r + s) * stride for r, s, stride in zip(geometry.reach, pass_.shift, strides, strict=True)
     )
     for value in range(4):
         coordinates = words[value * (1 + dims) + 1 : (value + 1) * (1 + dims)]

@@ -76,6 +76,7 @@ class CompileOptions:
     k_order: str = "auto"
     path: str = "tensor-core"
     compute: str | None = None
+    fuse_steps: int | None = None
 
 
 def cache_dir() -> Path:
@@ -122,6 +123,7 @@ def cache_key(stencil: Stencil, shape: Sequence[int], options: CompileOptions) -
         "k_order": options.k_order,
         "path": options.path,
         "compute": options.compute,
+        "fuse_steps": options.fuse_steps,
         "version": _package_version(),
         "source": source_fingerprint(),
     }
@@ -209,6 +211,7 @@ def _compile(stencil: Stencil, shape: Sequence[int], options: CompileOptions) ->
         path=options.path,  # pyright: ignore[reportArgumentType]
         cache=False,
         compute=options.compute,
+        fuse_steps=options.fuse_steps,
     )
 
 
