@@ -16,14 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+from readme_blocks import write_block
+
 from sparse_stencil import catalog
 from sparse_stencil.accuracy import DEFAULT_SHAPES, ModeAccuracy, measure, modes_for
 from sparse_stencil.dtypes import storage_type
 from sparse_stencil.layout.morphing import format_tile
 
 ROOT = Path(__file__).resolve().parent.parent
-README_BEGIN = "<!-- accuracy:begin (scripts/accuracy_table.py writes this part) -->"
-README_END = "<!-- accuracy:end -->"
 STENCILS = ("star1d1r", "star2d1r", "box2d3r", "star3d1r")
 DTYPES = ("float32", "float16", "bfloat16")
 STEPS = 100
@@ -43,11 +43,7 @@ def main() -> None:
                 print(f"{dtype} {name} {mode}: {result.max_errors[-1]:.3g}", file=sys.stderr)
     table = _table(rows)
     (ROOT / "docs" / "accuracy.md").write_text(_document(table))
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    head, rest = text.split(README_BEGIN)
-    _, tail = rest.split(README_END)
-    readme.write_text(f"{head}{README_BEGIN}\n{_readme_part(rows)}{README_END}{tail}")
+    write_block("accuracy", "accuracy_table.py", _readme_part(rows))
     print(f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
 
 

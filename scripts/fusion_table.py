@@ -17,13 +17,13 @@ import sys
 import time
 from pathlib import Path
 
+from readme_blocks import write_block
+
 from sparse_stencil import catalog
 from sparse_stencil.compiler import Kernel, compile
 from sparse_stencil.layout.morphing import format_tile
 
 ROOT = Path(__file__).resolve().parent.parent
-README_BEGIN = "<!-- fusion:begin (scripts/fusion_table.py writes this part) -->"
-README_END = "<!-- fusion:end -->"
 CASES = (("star1d1r", (4096,)), ("star2d1r", (256, 256)), ("box2d3r", (256, 256)))
 FUSIONS = (None, 1, 2)
 """None: the cost model's choice."""
@@ -40,10 +40,7 @@ def main() -> None:
             print(f"{name} {chosen} k={kernel.fuse}", file=sys.stderr)
     table = _table(rows)
     (ROOT / "docs" / "fusion.md").write_text(_document(table))
-    readme = ROOT / "README.md"
-    head, rest = readme.read_text().split(README_BEGIN)
-    _, tail = rest.split(README_END)
-    readme.write_text(f"{head}{README_BEGIN}\n{table}{README_END}{tail}")
+    write_block("fusion", "fusion_table.py", table)
     print(f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from readme_blocks import write_block
 from rich.progress import track
 
 from sparse_stencil import catalog
@@ -29,8 +30,6 @@ from sparse_stencil.compiler import Kernel, compile
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "kernel-statistics.md"
 DEFAULT_README = ROOT / "README.md"
-README_BEGIN = "<!-- kernel-statistics:begin (scripts/kernel_table.py writes this part) -->"
-README_END = "<!-- kernel-statistics:end -->"
 SHAPES = {1: (1 << 22,), 2: (4096, 4096), 3: (256, 256, 256)}
 _PREAMBLE = """\
 # Kernel statistics of the stencil catalog
@@ -171,11 +170,6 @@ def _document(rows: list[Row], summary: list[str]) -> str:
 
 
 def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
-    text = readme.read_text()
-    before, found_begin, rest = text.partition(README_BEGIN)
-    _, found_end, after = rest.partition(README_END)
-    if not (found_begin and found_end):
-        sys.exit(f"error: {readme} has no {README_BEGIN} ... {README_END} block")
     block = [
         *summary,
         "",
@@ -186,7 +180,7 @@ def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
         "",
         "</details>",
     ]
-    readme.write_text(before + README_BEGIN + "\n" + "\n".join(block) + "\n" + README_END + after)
+    write_block("kernel-statistics", "kernel_table.py", "\n".join(block) + "\n", readme)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from readme_blocks import write_block
 from rich.progress import track
 
 from sparse_stencil import catalog
@@ -31,8 +32,6 @@ from sparse_stencil.sparsity import ONE_TWO, TWO_FOUR
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "layout-statistics.md"
 DEFAULT_README = ROOT / "README.md"
-README_BEGIN = "<!-- layout-statistics:begin (scripts/layout_table.py writes this part) -->"
-README_END = "<!-- layout-statistics:end -->"
 _PREAMBLE = """\
 # Layout statistics of the stencil catalog
 
@@ -176,11 +175,6 @@ def _document(rows: list[Row], summary: list[str]) -> str:
 
 
 def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
-    text = readme.read_text()
-    before, found_begin, rest = text.partition(README_BEGIN)
-    _, found_end, after = rest.partition(README_END)
-    if not (found_begin and found_end):
-        raise SystemExit(f"{readme} has no {README_BEGIN} ... {README_END} part to replace")
     table = [
         "| stencil | d | points | tile | K before | K after | bound | density | redundancy "
         "| tf32 redundancy |",
@@ -193,7 +187,6 @@ def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
         ),
     ]
     part = [
-        README_BEGIN,
         *summary,
         "",
         "<details><summary>Every catalog stencil (the full table with timings is in "
@@ -202,9 +195,8 @@ def _update_readme(readme: Path, rows: list[Row], summary: list[str]) -> None:
         *table,
         "",
         "</details>",
-        README_END,
     ]
-    readme.write_text(before + "\n".join(part) + after)
+    write_block("layout-statistics", "layout_table.py", "\n".join(part) + "\n", readme)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from readme_blocks import write_block
 
 from sparse_stencil import catalog
 from sparse_stencil.distributed.decomposition import Decomposition, Subdomain
@@ -28,8 +29,6 @@ from sparse_stencil.layout.morphing import format_tile
 from sparse_stencil.stencil import Stencil
 
 ROOT = Path(__file__).resolve().parent.parent
-README_BEGIN = "<!-- scaling:begin (scripts/scaling_table.py writes this part) -->"
-README_END = "<!-- scaling:end -->"
 README_RANKS = (4, 64, 1024)
 RANKS = tuple(2**e for e in range(11))
 GRIDS = {2: (16384, 16384), 3: (1024, 1024, 1024)}
@@ -160,11 +159,6 @@ def plot(table: list[tuple[str, int, str, str, float, float, float]]) -> None:
 
 def write_readme(table: list[tuple[str, int, str, str, float, float, float]]) -> None:
     """The README's excerpt: the busiest rank at 4, 64 and 1024 ranks."""
-    readme = ROOT / "README.md"
-    before, begin, rest = readme.read_text().partition(README_BEGIN)
-    _, end, after = rest.partition(README_END)
-    if not (begin and end):
-        raise SystemExit(f"error: {readme} has no {README_BEGIN} ... {README_END} block")
     header = [
         "| stencil, grid | ranks | topology | bytes sent / step | messages / step "
         "| points / step | bytes / point |",
@@ -176,8 +170,7 @@ def write_readme(table: list[tuple[str, int, str, str, float, float, float]]) ->
         for name, ranks, topology, _, sent, messages, computed in table
         if ranks in README_RANKS
     ]
-    block = "\n".join(["", *header, *lines, ""])
-    readme.write_text(before + README_BEGIN + block + README_END + after)
+    write_block("scaling", "scaling_table.py", "\n".join([*header, *lines, ""]))
 
 
 def _grid(name: str) -> str:
