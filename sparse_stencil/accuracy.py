@@ -106,9 +106,7 @@ def measure(
         compute = mode if storage.name == "float32" else None
         kernel = compile_kernel(stencil, shape, dtype, compute=compute, assemble=False)
     step_bound = kernel_bound(kernel)
-    magnitudes = Stencil(
-        [(o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True)]
-    )
+    magnitudes = stencil.magnitudes()
     interior = _interior(stencil, kernel.shape)
     ours = theirs = storage.round(random_grid(kernel.shape, seed))
     carried = np.zeros(kernel.shape)

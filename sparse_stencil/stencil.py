@@ -126,6 +126,13 @@ class Stencil:
             array[tuple(o + radius for o in offset)] = coefficient
         return array
 
+    def magnitudes(self) -> Stencil:
+        """The stencil with each coefficient's magnitude: applied to ``|x|`` it bounds
+        ``|S x|`` point by point."""
+        return Stencil(
+            [(o, abs(c)) for o, c in zip(self._offsets, self._coefficients, strict=True)]
+        )
+
     def check_grid(self, shape: Sequence[int]) -> tuple[int, ...]:
         """`shape` as a tuple, if a grid of that shape has at least one interior point."""
         return check_grid(self.radii, shape)

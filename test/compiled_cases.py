@@ -72,9 +72,7 @@ def exactness_violation(
     storage = storage_type(dtype)
     if any(c % COEFFICIENT_QUANTUM for c in stencil.coefficients):
         return "a coefficient is not a multiple of 1/4"
-    absolute = Stencil(
-        [(o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True)]
-    )
+    absolute = stencil.magnitudes()
     for step in range(steps):
         grid = reference(stencil, x, step, dtype)
         quantum = 4.0**-step

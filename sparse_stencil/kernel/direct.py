@@ -337,9 +337,7 @@ def direct_error_bound(
     u = 2.0**-24
     tiny = 2.0**-150
     grid = np.abs(storage.round(np.asarray(x, dtype=np.float64)))
-    absolute = Stencil(
-        [(o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True)]
-    )
+    absolute = stencil.magnitudes()
     magnitude = apply_once(absolute, grid)
     n = sum(1 for c in stencil.coefficients if c != 0)
     subnormal = n * tiny * float(grid.max(initial=0.0))

@@ -105,9 +105,7 @@ def kernel_error_bound(
     truncated = a_type == "tf32"
     u_x = 2.0**-10 if truncated else 0.0
     a_x = 2.0**-136 if truncated else 0.0
-    absolute = Stencil(
-        [(o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True)]
-    )
+    absolute = stencil.magnitudes()
     magnitude = apply_once(absolute, np.abs(storage.round(np.asarray(x, dtype=np.float64))))
     grown = (1 + u_c) * (1 + u_x) * magnitude
     n = sum(1 for c in stencil.coefficients if c != 0)

@@ -138,9 +138,7 @@ def agreement_bound(
     storage = storage_type(dtype)
     n = sum(1 for c in stencil.coefficients if c != 0)
     gamma = n * 2.0**-53 / (1 - n * 2.0**-53)
-    absolute = Stencil(
-        [(o, abs(c)) for o, c in zip(stencil.offsets, stencil.coefficients, strict=True)]
-    )
+    absolute = stencil.magnitudes()
     magnitude = apply_once(absolute, np.abs(storage.round(np.asarray(x, dtype=np.float64))))
     sums = 2 * (gamma * magnitude / (1 - gamma) + n * 2.0**-1075)
     return sums + np.maximum(spacing(got, storage), spacing(expected, storage))
