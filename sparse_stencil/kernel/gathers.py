@@ -199,22 +199,24 @@ def offset_words(rounds: Sequence[Round], steps: Sequence[MmaInstruction]) -> li
     needed: list[list[int]] = [[] for _ in steps]
     for round_ in rounds:
         for load in round_.loads:
-            s, register = locate_register(round_, steps, load.first)
-            element = register_element(steps[s], register)
-            needed[s] += [element] if load.width else [element, element + 1]
+            s, elements = load_elements(round_, steps, load)
+            needed[s] += elements
     return needed
 
 
-def locate_register(
-    round_: Round, steps: Sequence[MmaInstruction], register: int
-) -> tuple[int, int]:
-    """The step of a round's register, and its index in that step."""
+def load_elements(
+    round_: Round, steps: Sequence[MmaInstruction], load: Load
+) -> tuple[int, list[int]]:
+    """The step a load of a round reads for, and the B elements whose offsets address it:
+    the first element of its first register, or both elements of a split register."""
+    register = load.first
     for s in round_.steps:
         count = register_count(steps[s])
         if register < count:
-            return s, register
+            element = register_element(steps[s], register)
+            return s, [element] if load.width else [element, element + 1]
         register -= count
-    raise IndexError(register)
+    raise IndexError(load.first)
 
 
 def gather_conflicts(
@@ -233,11 +235,9 @@ def gather_conflicts(
     by_size: dict[int, list[npt.NDArray[np.int64]]] = {}
     for round_ in rounds:
         for load in round_.loads:
-            s, register = locate_register(round_, steps, load.first)
-            element = register_element(steps[s], register)
-            parts = [element] if load.width else [element, element + 1]
+            s, elements = load_elements(round_, steps, load)
             size = 4 * load.width if load.width else 2
-            for e in parts:
+            for e in elements:
                 by_size.setdefault(size, []).append(
                     tiles + fragments[s, :, OFFSET_WORD + e].astype(np.int64)
                 )

@@ -65,10 +65,9 @@ from sparse_stencil.kernel.fusion import Pass, round_passes
 from sparse_stencil.kernel.gathers import (
     Round,
     gather_rounds,
-    locate_register,
+    load_elements,
     offset_words,
     register_count,
-    register_element,
 )
 from sparse_stencil.kernel.geometry import WARP, Geometry
 from sparse_stencil.kernel.instruction import MmaInstruction
@@ -360,9 +359,7 @@ def _gather_addresses(
     """Per load of a round, the shared addresses it reads (two for a split register)."""
     addresses: list[list[SSAValue]] = []
     for load in round_.loads:
-        index, register = locate_register(round_, steps, load.first)
-        element = register_element(steps[index], register)
-        elements = [element] if load.width else [element, element + 1]
+        index, elements = load_elements(round_, steps, load)
         addresses.append(
             [builder.emit(ptx.AddOp("u32", tile_base, offsets[index][e])) for e in elements]
         )
@@ -467,18 +464,14 @@ def _store_shared(
             others = _within(builder, coordinates[axis], firsts[axis], ends[axis], others)
         for group, accumulator in enumerate(accumulators):
             guard = _within(builder, coordinates[0], *bounds[group], others)
-            result = accumulator[value]
-            if context.storage != "f32":
-                result = emit(ptx.CvtOp(context.storage, "f32", result, rounding="rn"))
-            builder.emit_all(
-                ptx.StOp(
-                    "shared",
-                    "f32" if context.storage == "f32" else "b16",
-                    address,
-                    [result],
-                    offset=origin + group * group_bytes,
-                    guard=guard,
-                )
+            _store_rounded(
+                builder,
+                context,
+                "shared",
+                address,
+                accumulator[value],
+                origin + group * group_bytes,
+                guard,
             )
 
 
@@ -544,19 +537,31 @@ def _store(
                     combine=None if others is None else ("and", others),
                 )
             )
-            result = accumulator[value]
-            if context.storage != "f32":
-                result = emit(ptx.CvtOp(context.storage, "f32", result, rounding="rn"))
-            builder.emit_all(
-                ptx.StOp(
-                    "global",
-                    "f32" if context.storage == "f32" else "b16",
-                    address,
-                    [result],
-                    offset=group * group_elements * size,
-                    guard=guard,
-                )
+            _store_rounded(
+                builder,
+                context,
+                "global",
+                address,
+                accumulator[value],
+                group * group_elements * size,
+                guard,
             )
+
+
+def _store_rounded(
+    builder: Builder,
+    context: _KernelContext,
+    space: str,
+    address: SSAValue,
+    value: SSAValue,
+    offset: int,
+    guard: SSAValue,
+) -> None:
+    """Store an f32 accumulator value rounded to the grid's storage type, where `guard`."""
+    if context.storage != "f32":
+        value = builder.emit(ptx.CvtOp(context.storage, "f32", value, rounding="rn"))
+    store_type = "f32" if context.storage == "f32" else "b16"
+    builder.emit_all(ptx.StOp(space, store_type, address, [value], offset=offset, guard=guard))
 
 
 class _LowerKernel(RewritePattern):
