@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from sparse_stencil.bench.check import kernel_bound, random_grid
 from sparse_stencil.compiler import compile as compile_kernel
@@ -40,7 +39,7 @@ from sparse_stencil.dtypes import StorageType, storage_type
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.precision import TENSOR_MODES
 from sparse_stencil.layout.evaluate import spacing
-from sparse_stencil.reference import apply_once, reference
+from sparse_stencil.reference import apply_once, interior_mask, reference
 from sparse_stencil.stencil import Stencil
 
 CUDA_CORES = "cuda-core"
@@ -104,10 +103,13 @@ def measure(
         kernel = compile_kernel(stencil, shape, dtype, path="cuda-core", assemble=False)
     else:
         compute = mode if storage.name == "float32" else None
-        kernel = compile_kernel(stencil, shape, dtype, compute=compute, assemble=False)
+        # one step per launch: the error is recorded after every step
+        kernel = compile_kernel(
+            stencil, shape, dtype, compute=compute, fuse_steps=1, assemble=False
+        )
     step_bound = kernel_bound(kernel)
     magnitudes = stencil.magnitudes()
-    interior = _interior(stencil, kernel.shape)
+    interior = interior_mask(stencil, kernel.shape)
     ours = theirs = storage.round(random_grid(kernel.shape, seed))
     carried = np.zeros(kernel.shape)
     result = ModeAccuracy(mode, [], [], [])
@@ -128,13 +130,6 @@ def measure(
         if progress is not None:
             progress(mode, done, steps)
     return result
-
-
-def _interior(stencil: Stencil, shape: Sequence[int]) -> npt.NDArray[np.bool_]:
-    """The points a step writes (outside the boundary band)."""
-    mask = np.zeros(tuple(shape), dtype=bool)
-    mask[tuple(slice(r, n - r) for r, n in zip(stencil.radii, shape, strict=True))] = True
-    return mask
 
 
 def plot_errors(results: Sequence[ModeAccuracy], title: str, path: str) -> None:

@@ -251,7 +251,7 @@ def compile(
     cache: bool = False,
     path: Path = "tensor-core",
     compute: str | None = None,
-    fuse_steps: int | None = 1,
+    fuse_steps: int | None = None,
 ) -> Kernel:
     """Compile `stencil` for grids of `shape` and storage `dtype` into a PTX kernel.
 
@@ -279,10 +279,13 @@ def compile(
     the CUDA-core path (f32 FMAs). ``stats["compute"]`` says the mode built.
 
     `fuse_steps` is how many steps one launch applies (temporal fusion,
-    :mod:`sparse_stencil.kernel.fusion`): 1 (the default for now: the kernels of existing
-    callers stay as they were) or more; None lets the cost model choose (1 to
-    :data:`~.fusion.MAX_FUSE`). Only tensor-core kernels
-    without a split precision mode fuse. ``stats["fuse_steps"]`` says what was built.
+    :mod:`sparse_stencil.kernel.fusion`): None (the default) lets the cost model choose (1
+    to :data:`~.fusion.MAX_FUSE`, more where the global traffic it saves outweighs the
+    halo it recomputes), or a number forces it. Only tensor-core kernels without a split
+    precision mode fuse; the others apply one step per launch.
+    ``stats["fuse_steps"]`` says what was built; :meth:`Kernel.emulate` and
+    :meth:`Kernel.run` apply any number of steps (a remainder kernel ends a run whose
+    steps are not a multiple).
     """
     if fuse_steps is not None and fuse_steps < 1:
         raise StencilError(f"fuse_steps must be >= 1, got {fuse_steps}")
@@ -388,7 +391,7 @@ def choose_path(
     block: BlockLayout | None = None,
     k_order: KOrder = "auto",
     compute: str | None = None,
-    fuse_steps: int | None = 1,
+    fuse_steps: int | None = None,
 ) -> tuple[KernelChoice | DirectChoice, str]:
     """The layout of the kernel on `path`, and why that path: "requested", or with "auto"
     the two estimates (warp-instructions per point, :class:`~.search.BlockCost`) compared,
@@ -433,7 +436,7 @@ def choose(
     block: BlockLayout | None = None,
     k_order: KOrder = "auto",
     compute: str | None = None,
-    fuse_steps: int | None = 1,
+    fuse_steps: int | None = None,
 ) -> KernelChoice:
     """The kernel layout (L1 tile, its GEMM, block layout, steps per launch) for `stencil`
     on a `shape` grid, in the precision mode `compute` (None: the storage type's default),

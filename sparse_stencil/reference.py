@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -33,6 +35,13 @@ def reference(
     for _ in range(steps):
         current = storage.round(apply_once(stencil, current))
     return current
+
+
+def interior_mask(stencil: Stencil, shape: Sequence[int]) -> npt.NDArray[np.bool_]:
+    """The points of a grid of `shape` that a step writes (outside the boundary band)."""
+    mask = np.zeros(tuple(shape), dtype=bool)
+    mask[tuple(slice(r, n - r) for r, n in zip(stencil.radii, shape, strict=True))] = True
+    return mask
 
 
 def apply_once(stencil: Stencil, grid: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -47,8 +47,8 @@ class FakeDevice:
     def bandwidth(self) -> dict[str, float]:
         return {"bytes": 1e9, "seconds": 1e-3, "gb_per_s": 2000.0}
 
-    def step(self, kernel: Kernel, x: Grid) -> Grid:
-        got = kernel.emulate(x, 1)
+    def step(self, kernel: Kernel, x: Grid, steps: int) -> Grid:
+        got = kernel.emulate(x, steps)
         if self.wrong:
             got[5, 7] += 0.125
         return got

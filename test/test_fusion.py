@@ -24,6 +24,8 @@ from xdsl.context import Context
 from xdsl.parser import Parser
 
 from sparse_stencil import catalog
+from sparse_stencil.bench.check import check_step, random_grid
+from sparse_stencil.bench.run import run_kernel, stepper
 from sparse_stencil.compiler import compile
 from sparse_stencil.dialects import mma
 from sparse_stencil.dialects.lstencil import GridType, LStencil
@@ -58,11 +60,70 @@ def test_fused_equals_single_steps(
     assert kernel.stats["remainder_kernels"] == [steps % fuse]
 
 
-def test_fused_kernel_is_straight_line_without_division() -> None:
+@pytest.mark.parametrize(
+    ("name", "shape", "dtype", "fuse"),
+    [
+        ("heat2d", (37, 45), "float16", 3),
+        ("box2d2r", (30, 41), "bfloat16", 2),
+        ("star1d2r", (71,), "float32", 4),
+        ("heat3d", (13, 14, 15), "float16", 2),
+    ],
+)
+def test_a_fused_launch_on_real_data_is_within_its_derived_bound(
+    name: str, shape: tuple[int, ...], dtype: str, fuse: int
+) -> None:
+    """On random data (nothing exact) one launch of k steps is within the bound carried
+    over its k rounds (`fused_error_bound`), and a point moved by twice the bound is not."""
+    kernel = compile(catalog.get(name), shape, dtype, fuse_steps=fuse, assemble=False)
+    x = random_grid(shape, len(name))
+    got = kernel.emulate(x, fuse)
+    check = check_step(kernel, x, got, steps=fuse)
+    assert check.ok, check.describe()
+    assert check.launch_steps == fuse
+    assert check.max_error > 0
+    middle = tuple(n // 2 for n in shape)
+    got[middle] += 2 * check.max_bound
+    assert check_step(kernel, x, got, steps=fuse).outside == 1
+
+
+def test_run_checks_a_fused_kernel_launch_by_launch() -> None:
+    kernel = compile(catalog.get("heat2d"), (37, 45), "float16", fuse_steps=3, assemble=False)
+    outcome = run_kernel(kernel, random_grid((37, 45), 0), 7, stepper(kernel, True), True)
+    assert outcome.check is not None
+    assert outcome.check.ok
+    assert outcome.check.steps == 7
+    assert outcome.check.launch_steps == 3
+    assert "checked 3 (one launch) at a time" in outcome.check.describe()
+
+
+def test_fused_kernel_only_branches_forward_over_passes_without_division() -> None:
     kernel = compile(catalog.get("box2d2r"), (40, 50), "float16", fuse_steps=3, assemble=False)
     assert re.search(r"\b(div|rem)\.", kernel.ptx) is None
-    assert re.search(r"\bbra\b", kernel.ptx) is None
     assert kernel.ptx.count("bar.sync") == 3  # the staging and two intermediate rounds
+    lines = kernel.ptx.splitlines()
+    branches = [(i, line) for i, line in enumerate(lines) if re.search(r"\bbra\b", line)]
+    assert branches  # this layout has passes that some warps skip
+    for i, line in branches:
+        match = re.fullmatch(r"\t@%p\d+ bra\.uni (round\d+_pass\d+_done);", line)
+        assert match is not None, line
+        label = lines.index(f"{match.group(1)}:")
+        assert label > i  # forward: no loop
+        assert not any("bar.sync" in skipped for skipped in lines[i:label])
+
+
+def test_passes_compute_only_the_tiles_that_write() -> None:
+    """Groups whose tiles all lie where an earlier pass wrote are left out, and warps whose
+    tiles do skip the pass; the last round computes every tile."""
+    kernel = compile(catalog.get("box2d3r"), (512, 512), "float16", fuse_steps=2, assemble=False)
+    geometry = kernel.choice.geometry
+    block = geometry.block
+    first, *others = round_passes(geometry, 1)
+    assert first.groups == tuple(range(block.groups))
+    assert len(first.warps) == block.warps
+    assert all(p.share(geometry) < 1 for p in others)
+    (last,) = round_passes(geometry, 2)
+    assert last.share(geometry) == 1
+    assert 1 < kernel.stats["fusion_redundancy"] < 1.5
 
 
 def test_passes_cover_each_region_once() -> None:
@@ -71,7 +132,7 @@ def test_passes_cover_each_region_once() -> None:
     geometry = kernel.choice.geometry
     assert geometry.fuse == 3
     for round_ in (1, 2, 3):
-        width = [2 * r * (3 - round_) for r in geometry.halo]
+        width = [2 * ring for ring in geometry.ring(3 - round_)]
         covered = np.zeros([e + w for e, w in zip(geometry.extent, width, strict=True)], int)
         for pass_ in round_passes(geometry, round_):
             start = [

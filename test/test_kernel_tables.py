@@ -218,7 +218,7 @@ def test_b_offsets_point_at_the_permuted_inputs(kernel: Kernel) -> None:
     for s, step in enumerate(choice.steps):
         for lane in range(WARP):
             g, t = divmod(lane, 4)
-            origin = np.array(geometry.tile_position(0, g)) * geometry.tile + geometry.halo
+            origin = np.array(geometry.tile_position(0, g)) * geometry.tile + geometry.reach
             for e, row in enumerate(documented_b_rows(step, t)):
                 offset = int(table[s, lane, OFFSET_WORD + e])
                 assert offset == table[s, t, OFFSET_WORD + e]  # shared by the lanes of one t
@@ -248,7 +248,7 @@ def test_thread_table_holds_origins_and_output_points(kernel: Kernel) -> None:
     for warp, lane in itertools.product(range(geometry.block.warps), range(WARP)):
         g, t = divmod(lane, 4)
         row = table[warp * WARP + lane]
-        tile_origin = np.array(geometry.tile_position(warp, g)) * geometry.tile + geometry.halo
+        tile_origin = np.array(geometry.tile_position(warp, g)) * geometry.tile + geometry.reach
         assert row[0] % geometry.element_bytes == 0
         assert unravel(int(row[0]) // geometry.element_bytes, shared) == tuple(tile_origin)
         accumulators = [(g, 2 * t), (g, 2 * t + 1), (g + 8, 2 * t), (g + 8, 2 * t + 1)]

@@ -4,15 +4,16 @@
 ``[-1, 1)`` with numpy's ``default_rng(seed)`` (PCG64), in float64; the kernel and the
 reference both round it to the storage type first.
 
-**The check is per step.** :func:`~sparse_stencil.kernel.numerics.kernel_error_bound`
+**The check is per launch.** :func:`~sparse_stencil.kernel.numerics.kernel_error_bound`
 (tensor cores) and :func:`~sparse_stencil.kernel.direct.direct_error_bound` (CUDA cores)
-bound how far *one* kernel step may be from *one* reference step taken from the same input. So a
-run of several steps is checked step by step: step ``i`` starts from the kernel's own result
-of step ``i - 1``, and its result is compared with one reference step from that same grid,
-point by point, against the bound for that step. Errors of different steps are not added
-up: the check says that every step the kernel took was right, not how far ``n`` kernel steps
-drift from ``n`` reference steps (``sparse-stencil run --check`` prints that drift too,
-with no bound).
+bound how far *one* kernel step may be from *one* reference step taken from the same input;
+:func:`~sparse_stencil.kernel.numerics.fused_error_bound` how far the k steps of one launch
+of a fused kernel may be from k reference steps. So a run is checked launch by launch:
+launch ``i`` starts from the kernel's own result of launch ``i - 1``, and its result is
+compared with as many reference steps from that same grid, point by point, against the
+bound for that launch. Errors of different launches are not added up: the check says that
+every launch the kernel made was right, not how far ``n`` kernel steps drift from ``n``
+reference steps (``sparse-stencil run --check`` prints that drift too, with no bound).
 
 **Windows.** On a grid larger than a budget of points the comparison covers ``3^d`` windows
 (each axis: its low edge, its middle and its high edge, so corners, edges, boundary bands and
@@ -36,7 +37,7 @@ from sparse_stencil.dtypes import StorageType
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.direct import DirectChoice, direct_error_bound
 from sparse_stencil.kernel.instruction import MmaInstruction
-from sparse_stencil.kernel.numerics import kernel_error_bound
+from sparse_stencil.kernel.numerics import fused_error_bound, kernel_error_bound
 from sparse_stencil.reference import reference
 from sparse_stencil.stencil import Stencil
 
@@ -73,7 +74,10 @@ class StepCheck:
     points: int
     """Points compared."""
     steps: int = 1
-    """Steps the check covers (each compared with one reference step from its own input)."""
+    """Steps the check covers."""
+    launch_steps: int = 1
+    """Steps each comparison covers: one, or the steps of a fused kernel's launch (compared
+    with as many reference steps from its own input)."""
 
     @property
     def ok(self) -> bool:
@@ -92,16 +96,19 @@ class StepCheck:
             self.outside + other.outside,
             points,
             self.steps + other.steps,
+            max(self.launch_steps, other.launch_steps),
         )
 
     def describe(self) -> str:
         """One line: the errors beside the bound, and the verdict."""
         verdict = "within" if self.ok else f"OUTSIDE at {self.outside} points of"
+        per = "step" if self.launch_steps == 1 else "launch"
+        at_a_time = "one" if self.launch_steps == 1 else f"{self.launch_steps} (one launch)"
         return (
-            f"max error {self.max_error:.3g}, RMS error {self.rms_error:.3g}; per-step bound "
+            f"max error {self.max_error:.3g}, RMS error {self.rms_error:.3g}; per-{per} bound "
             f"up to {self.max_bound:.3g} (worst error/bound {self.worst_ratio:.3g}): {verdict} "
             f"the bound ({self.points} points, {self.steps} step{'s' * (self.steps != 1)} "
-            "checked one at a time)"
+            f"checked {at_a_time} at a time)"
         )
 
 
@@ -110,12 +117,16 @@ def check_step(
     x: npt.NDArray[np.float64],
     got: npt.NDArray[np.float64],
     budget: int | None = None,
+    steps: int = 1,
 ) -> StepCheck:
-    """Compare `got`, one kernel step from grid `x`, with one reference step from `x`.
+    """Compare `got`, one launch of `kernel` applying `steps` steps (1, or its
+    :attr:`~sparse_stencil.compiler.Kernel.fuse`) to grid `x`, with as many reference steps
+    from `x`.
 
     With a `budget` smaller than the grid, only the windows of :func:`windows` are compared.
     """
-    return check_result(kernel.stencil, kernel.storage, kernel_bound(kernel), x, got, budget)
+    bound = kernel_bound(kernel) if steps == 1 else launch_bound(kernel, steps)
+    return check_result(kernel.stencil, kernel.storage, bound, x, got, budget, steps)
 
 
 def check_result(
@@ -125,19 +136,21 @@ def check_result(
     x: npt.NDArray[np.float64],
     got: npt.NDArray[np.float64],
     budget: int | None = None,
+    steps: int = 1,
 ) -> StepCheck:
-    """Compare `got`, one step of `stencil` on grid `x`, with one reference step from `x`,
-    within the per-point `bound`."""
+    """Compare `got`, `steps` steps of `stencil` on grid `x`, with as many reference steps
+    from `x`, within the per-point `bound`."""
     if got.shape != x.shape:
         raise StencilError(f"the step returned a grid of shape {got.shape}, not {x.shape}")
+    reach = [r * steps for r in stencil.radii]
     checks = [
-        _check_box(stencil, storage, bound, x, got, crop, compared)
-        for crop, compared in windows(x.shape, stencil.radii, budget)
+        _check_box(stencil, storage, bound, x, got, crop, compared, steps)
+        for crop, compared in windows(x.shape, reach, budget)
     ]
     total = checks[0]
     for check in checks[1:]:
         total = total.merge(check)
-    return replace(total, steps=1)
+    return replace(total, steps=steps, launch_steps=steps)
 
 
 def kernel_bound(kernel: Kernel) -> Bound:
@@ -148,6 +161,19 @@ def kernel_bound(kernel: Kernel) -> Bound:
     if isinstance(choice, DirectChoice):
         return partial(direct_error_bound, kernel.stencil, kernel.storage)
     return mma_bound(kernel.stencil, kernel.storage, choice.steps)
+
+
+def launch_bound(kernel: Kernel, steps: int) -> Bound:
+    """The derived bound of one launch of a fused kernel applying `steps` steps
+    (:func:`~sparse_stencil.kernel.numerics.fused_error_bound`)."""
+    choice = kernel.choice
+    if isinstance(choice, DirectChoice):
+        raise StencilError("the CUDA-core kernel applies one step per launch")
+
+    def bound(x: Grid, got: Grid, expected: Grid) -> Grid:
+        return fused_error_bound(kernel.stencil, choice.steps, kernel.storage, x, steps)
+
+    return bound
 
 
 def mma_bound(
@@ -198,12 +224,13 @@ def _check_box(
     got: npt.NDArray[np.float64],
     crop: Box,
     compared: Box,
+    steps: int,
 ) -> StepCheck:
     inner = tuple(
         slice(k.start - c.start, k.stop - c.start) for c, k in zip(crop, compared, strict=True)
     )
     part, mine = x[crop], got[crop]
-    expected = reference(stencil, part, 1, storage)
+    expected = reference(stencil, part, steps, storage)
     limit = bound(part, mine, expected)
     return compare(mine[inner], expected[inner], limit[inner])
 

@@ -2,8 +2,9 @@
 
 **Method.** A kernel is timed on device buffers that both start as the input grid (the
 launcher's ping-pong, :func:`~sparse_stencil.runtime.launcher.launch_steps`): ``warmup``
-untimed runs, then ``repeats`` runs, each of ``steps`` launches queued between two CUDA
-events; a run's time is the events' elapsed time. The benchmark reports the median run.
+untimed runs, then ``repeats`` runs, each of the launches of ``steps`` steps (a fused
+kernel's ``steps // k`` launches and a remainder kernel's) queued between two CUDA events;
+a run's time is the events' elapsed time. The benchmark reports the median run.
 
 **Bandwidth.** :meth:`Gpu.bandwidth` copies a 1 GiB buffer device to device
 (``cuMemcpyDtoD``) between events, the same way (one warm-up, median of five); the copy
@@ -87,26 +88,27 @@ class Gpu:
         median = statistics.median(seconds)
         return {"bytes": COPY_BYTES, "seconds": median, "gb_per_s": 2 * COPY_BYTES / median / 1e9}
 
-    def step(self, kernel: Kernel, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """One step of `kernel` from `x` on the device (for the check)."""
-        return np.asarray(kernel.run(x, 1), dtype=np.float64)
+    def step(
+        self, kernel: Kernel, x: npt.NDArray[np.float64], steps: int
+    ) -> npt.NDArray[np.float64]:
+        """`steps` steps of `kernel` from `x` on the device (for the check)."""
+        return np.asarray(kernel.run(x, steps), dtype=np.float64)
 
     def time(
         self, kernel: Kernel, x: npt.NDArray[np.float64], steps: int, warmup: int, repeats: int
     ) -> list[float]:
-        """Seconds of each timed run of `steps` launches (see the module docstring)."""
+        """Seconds of each timed run of `steps` steps (see the module docstring)."""
         driver = self._driver
         bits = np.ascontiguousarray(to_device_bits(kernel.storage.round(x), kernel.storage))
         first, second = driver.alloc(bits.nbytes), driver.alloc(bits.nbytes)
         try:
             driver.copy_in(first.pointer, bits, None)
             driver.copy_in(second.pointer, bits, None)
-            function = driver.function(kernel)
+            for fused, _ in kernel.launches(steps):
+                driver.function(fused)  # loaded before the timing
             buffers = (first.pointer, second.pointer)
             return self._events(
-                lambda: launcher.launch_steps(
-                    driver, function, kernel.launch, buffers, steps, None
-                ),
+                lambda: launcher.launch_all(kernel, buffers, steps, None, driver),
                 warmup,
                 repeats,
             )

@@ -38,14 +38,16 @@ def stepper(kernel: Kernel, emulate: bool) -> Callable[[Grid, int], Grid]:
 def run_kernel(
     kernel: Kernel, x: Grid, steps: int, step: Callable[[Grid, int], Grid], check: bool
 ) -> Outcome:
-    """Apply `kernel` `steps` times to `x` with `step`; with `check`, one step at a time,
-    each checked against one reference step from the same grid."""
+    """Apply `kernel` `steps` times to `x` with `step`; with `check`, one launch at a time
+    (one step, or a fused kernel's k), each checked against as many reference steps from
+    the same grid."""
     if not check:
         return Outcome(step(x, steps))
     current, total = x, None
-    for _ in range(steps):
-        following = step(current, 1)
-        mine = check_step(kernel, current, following)
+    for done in range(0, steps, kernel.fuse):
+        launch = min(kernel.fuse, steps - done)
+        following = step(current, launch)
+        mine = check_step(kernel, current, following, steps=launch)
         total = mine if total is None else total.merge(mine)
         current = following
     expected = reference(kernel.stencil, x, steps, kernel.storage)

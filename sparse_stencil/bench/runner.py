@@ -150,8 +150,10 @@ class Device(Protocol):
         """``bytes``, ``seconds`` and ``gb_per_s`` of the copy kernel."""
         ...
 
-    def step(self, kernel: Kernel, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """One step of `kernel` from `x`."""
+    def step(
+        self, kernel: Kernel, x: npt.NDArray[np.float64], steps: int
+    ) -> npt.NDArray[np.float64]:
+        """`steps` steps of `kernel` from `x` (one launch, for the check)."""
         ...
 
     def time(
@@ -378,7 +380,9 @@ class Benchmark:
         repeat = (settings.steps, settings.warmup, settings.repeats)
         if made.kernel is not None:
             kernel, device = made.kernel, self._device()
-            check = check_step(kernel, x, device.step(kernel, x), settings.check_budget)
+            launch = kernel.fuse  # the check covers one whole launch
+            got = device.step(kernel, x, launch)
+            check = check_step(kernel, x, got, settings.check_budget, launch)
             run = partial(device.time, kernel, x, *repeat)
         else:
             conv = self._conv_baseline()

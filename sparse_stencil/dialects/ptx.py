@@ -28,6 +28,7 @@ prints as
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from typing import IO, ClassVar, TypeAlias, cast
@@ -357,6 +358,14 @@ class GlobalOp(IRDLOperation, AssemblyPrintable):
         printer.print_string(head + "{\n" + ",\n".join(rows) + "\n};\n")
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _verify_identifier(name: str, what: str) -> None:
+    if not _IDENTIFIER.fullmatch(name):
+        raise VerifyException(f"{what} '{name}' is not a PTX identifier")
+
+
 def _verify_alignment(alignment: int) -> None:
     if alignment <= 0 or alignment & (alignment - 1):
         raise VerifyException(f"alignment must be a power of two, got {alignment}")
@@ -412,9 +421,18 @@ class EntryOp(IRDLOperation, AssemblyPrintable):
         shared = {op.sym_name.data for op in self.body.block.ops if isinstance(op, SharedOp)}
         for op in self.body.block.ops:
             self._verify_body_op(op, shared)
+        self._verify_labels()
+
+    def _verify_labels(self) -> None:
+        labels = [op.label.data for op in self.body.block.ops if isinstance(op, LabelOp)]
+        if len(set(labels)) != len(labels):
+            raise VerifyException("a label is defined twice")
+        for op in self.body.block.ops:
+            if isinstance(op, BraOp) and op.target.data not in labels:
+                raise VerifyException(f"branch to '{op.target.data}', which is no label")
 
     def _verify_body_op(self, op: Operation, shared: set[str]) -> None:
-        if not isinstance(op, PTXInstruction | SharedOp):
+        if not isinstance(op, PTXInstruction | SharedOp | LabelOp):
             raise VerifyException(f"'{op.name}' cannot stand in a kernel: use ptx ops")
         if isinstance(op, LdParamOp) and self.params.get(op.param.data) != op.type.data:
             raise VerifyException(
@@ -1593,6 +1611,45 @@ class BarSyncOp(PTXInstruction):
 
 
 @irdl_op_definition
+class LabelOp(IRDLOperation, AssemblyPrintable):
+    """`name:`, a point in the kernel that branches jump to."""
+
+    name = "ptx.label"
+    label = prop_def(StringAttr)
+    traits = traits_def(HasParent(EntryOp))
+
+    def __init__(self, label: str) -> None:
+        super().__init__(properties={"label": StringAttr(label)})
+
+    def verify_(self) -> None:
+        _verify_identifier(self.label.data, "label")
+
+    def print_assembly(self, printer: AssemblyPrinter) -> None:
+        printer.print_string(f"{self.label.data}:\n")
+
+
+@irdl_op_definition
+class BraOp(PTXInstruction):
+    """`bra.uni target`: the threads (with a guard, those where it holds) continue at the
+    label `target`; `uni` says that every thread of the warp takes the same way."""
+
+    name = "ptx.bra"
+    target = prop_def(StringAttr)
+
+    def __init__(self, target: str, *, guard: SSAValue | None = None, negate: bool = False) -> None:
+        super().__init__(properties={"target": StringAttr(target)}, guard=guard, negate=negate)
+
+    def mnemonic(self) -> str:
+        return "bra.uni"
+
+    def arguments(self, printer: PTXPrinter) -> list[str]:
+        return [self.target.data]
+
+    def verify_instruction(self) -> None:
+        _verify_identifier(self.target.data, "branch target")
+
+
+@irdl_op_definition
 class RetOp(PTXInstruction):
     """`ret`: the thread leaves the kernel."""
 
@@ -1642,6 +1699,8 @@ PTX = Dialect(
         MmaSpOp,
         MmaOp,
         BarSyncOp,
+        LabelOp,
+        BraOp,
         RetOp,
     ],
     [RegType],

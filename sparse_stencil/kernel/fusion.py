@@ -1,22 +1,35 @@
 """Temporal fusion: a block applies `fuse` steps per launch in shared memory.
 
-A kernel fusing k steps stages its output box widened by ``r k`` per side (the *reach*,
-plus the overhang), into two buffers of shared memory, both holding the staged input. Round
-j (1 .. k) computes the *region* of the box shrunk by ``r j`` per side, reading the buffer
-that round j - 1 wrote (the staged one for j = 1); round j < k rounds each result to the
-storage type and writes it to the other buffer where the point is an interior point of the
-grid (the boundary band and the points beyond the grid keep their staged values, as a
-single step leaves them), then all threads meet at a barrier; round k is the output box,
-stored to global memory as an unfused kernel stores it. Every round computes exactly what
-one step computes on its region, so k rounds equal k steps on every point.
+A kernel fusing k steps computes in *rounds* j = 1 .. k. Round j computes its *region*: the
+output box widened on each side by the *ring* of the k - j rounds after it, ``r (k - j)``
+points, on the innermost axis rounded up to 16 bytes' worth of elements (so that every
+tile of every round starts as aligned as the output box's tiles, and the gathers keep their
+16-byte loads). The block stages its output box widened by the halo plus the first round's
+ring (the *reach*, plus the overhang) into two buffers of shared memory, both holding the
+staged input. Round j reads the buffer that round j - 1 wrote (the staged one for j = 1);
+round j < k rounds each result to the storage type and writes it to the other buffer where
+the point is an interior point of the grid (the boundary band and the points beyond the
+grid keep their staged values, as a single step leaves them), then all threads meet at a
+barrier; round k is the output box, stored to global memory as an unfused kernel stores it.
 
-A region is ``2 r (k - j)`` points per axis wider than the output box, so a round covers it
-with *passes* of the block's tiles (all its warps and groups), each the block's arrangement
-shifted by a constant: pass i of an axis starts ``i E`` into the region (E the output
-box's extent), the last one moved back to end where the region ends. A point that an
-earlier pass covers is not written again (each pass writes from ``i E`` on), so every
-point has one writer. The shifts are compile-time constants: immediates of the gathers'
-and stores' addresses, so the tables serve every pass.
+Why that is k steps: the staged values are the input up to the reach R from the box, so
+round j is step j on the points up to R - r j from it, which include the ``r (k - j)`` that
+the later rounds read. Where the rounded ring goes further, a round computes points from
+stale values; no point that the output depends on reads them, and every read stays in the
+staged box (the widest ring plus the halo is the reach).
+
+A region is wider than the output box, so a round covers it with *passes* of the block's
+tiles (all its warps and groups), each the block's arrangement shifted by a constant: pass
+i of an axis starts ``i E`` into the region (E the output box's extent), the last one moved
+back to end where the region ends. A point that an earlier pass covers is not written again
+(each pass writes from ``i E`` on), so every point has one writer. The shifts are
+compile-time constants: immediates of the gathers' and stores' addresses, so the tables
+serve every pass.
+
+A pass computes only the tiles that write: a group none of whose tiles reach the pass's
+first written point is left out of the code (groups are unrolled), and a warp none of whose
+tiles do branches over the pass. So the ring a region adds costs about its share of the
+region's tiles, not whole passes.
 """
 
 from __future__ import annotations
@@ -25,7 +38,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from sparse_stencil.kernel.geometry import Geometry, StagedTiling
+from sparse_stencil.kernel.geometry import MMA_N, Geometry, StagedTiling
 
 MAX_FUSE = 4
 """Most steps the cost model fuses."""
@@ -41,26 +54,60 @@ class Pass:
     first: tuple[int, ...]
     """Per axis, points from the pass's origin to the first one it writes (those before
     belong to an earlier pass)."""
+    groups: tuple[int, ...]
+    """The groups with tiles that write (ascending)."""
+    warps: tuple[int, ...]
+    """The warps with tiles that write (ascending)."""
+
+    def share(self, geometry: Geometry) -> float:
+        """The fraction of the block's tiles (warps times groups) that the pass computes."""
+        block = geometry.block
+        return len(self.warps) * len(self.groups) / (block.warps * block.groups)
 
 
 def round_passes(geometry: Geometry, round_: int) -> list[Pass]:
     """The passes of round `round_` (1 .. fuse) of a kernel of `geometry` (module
     docstring); the last round has one, the output box."""
     per_axis: list[list[tuple[int, int]]] = []
-    for extent, r in zip(geometry.extent, geometry.halo, strict=True):
-        width = 2 * r * (geometry.fuse - round_)
+    for extent, ring in zip(geometry.extent, geometry.ring(geometry.fuse - round_), strict=True):
+        width = 2 * ring
         count = -(-(extent + width) // extent)
         starts = [min(i * extent, width) for i in range(count)]
         per_axis.append([(s - width // 2, i * extent - s) for i, s in enumerate(starts)])
-    return [
-        Pass(tuple(s for s, _ in combo), tuple(f for _, f in combo))
-        for combo in itertools.product(*per_axis)
-    ]
+    passes: list[Pass] = []
+    for combo in itertools.product(*per_axis):
+        first = tuple(f for _, f in combo)
+        groups, warps = _writers(geometry, first)
+        passes.append(Pass(tuple(s for s, _ in combo), first, groups, warps))
+    return passes
 
 
-def passes_per_launch(geometry: Geometry) -> int:
-    """Passes of the block's tiles over all rounds of one launch."""
-    return sum(len(round_passes(geometry, j)) for j in range(1, geometry.fuse + 1))
+def _writers(geometry: Geometry, first: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """The groups, and the warps, with a tile that ends past `first` on every axis (a
+    tile starts within the output box, so it then writes a point of the pass)."""
+    block, tile = geometry.block, geometry.tile
+    groups = tuple(
+        g
+        for g in range(block.groups)
+        if (g + 1) * geometry.group_shift > first[0]  # the group's last tile row
+    )
+    last = groups[-1] * block.arrangement[0]  # a pass writes a point: some group does
+
+    def writes(warp: int, column: int) -> bool:
+        position = list(geometry.tile_position(warp, column))
+        position[0] += last
+        return all((p + 1) * t > f for p, t, f in zip(position, tile, first, strict=True))
+
+    warps = tuple(w for w in range(block.warps) if any(writes(w, c) for c in range(MMA_N)))
+    return groups, warps
+
+
+def passes_per_launch(geometry: Geometry) -> float:
+    """Passes of the block's tiles over all rounds of one launch, each counted by the
+    share of the tiles it computes."""
+    return sum(
+        p.share(geometry) for j in range(1, geometry.fuse + 1) for p in round_passes(geometry, j)
+    )
 
 
 def redundancy_factor(geometry: Geometry) -> float:

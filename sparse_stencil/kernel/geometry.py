@@ -119,10 +119,21 @@ class StagedTiling(ABC):
         """Blocks per axis: enough to cover the interior."""
         return tuple(-(-i // e) for i, e in zip(self.interior, self.extent, strict=True))
 
+    def ring(self, steps: int) -> tuple[int, ...]:
+        """Points per axis, on each side of the output box, that a round of a fused kernel
+        computes when `steps` rounds follow it: the halos of those steps, on the innermost
+        axis rounded up to 16 bytes, so that the tiles of every pass keep the alignment
+        that the output box's tiles have (:mod:`~sparse_stencil.kernel.fusion`)."""
+        ring = [r * steps for r in self.halo]
+        vector = 16 // self.staged_bytes
+        ring[-1] = -(-ring[-1] // vector) * vector
+        return tuple(ring)
+
     @property
     def reach(self) -> tuple[int, ...]:
-        """Points per axis staged on each side of the output box: the halo of `fuse` steps."""
-        return tuple(r * self.fuse for r in self.halo)
+        """Points per axis staged on each side of the output box: the halo, and the ring of
+        the first of `fuse` rounds."""
+        return tuple(r + w for r, w in zip(self.halo, self.ring(self.fuse - 1), strict=True))
 
     @property
     def box(self) -> tuple[int, ...]:

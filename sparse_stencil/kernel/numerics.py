@@ -47,7 +47,7 @@ from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.instruction import MmaInstruction
 from sparse_stencil.kernel.precision import SPLIT_PRODUCTS
 from sparse_stencil.layout.evaluate import spacing
-from sparse_stencil.reference import apply_once
+from sparse_stencil.reference import apply_once, interior_mask, reference
 from sparse_stencil.stencil import Stencil
 
 TF32 = StorageType("tfloat32", "tf32", 11, -126, float((2 - 2.0**-10) * 2.0**127))
@@ -101,19 +101,70 @@ def kernel_error_bound(
     a_type = steps[0].a_type
     if storage.name == "float32" and a_type != "tf32":
         return split_error_bound(stencil, steps, COMPUTE_TYPES[a_type], x, got, expected)
+    magnitude = apply_once(
+        stencil.magnitudes(), np.abs(storage.round(np.asarray(x, dtype=np.float64)))
+    )
+    rounding = np.maximum(spacing(got, storage), spacing(expected, storage))
+    return _product_error(stencil, steps, magnitude) + rounding
+
+
+def _product_error(
+    stencil: Stencil, steps: Sequence[MmaInstruction], magnitude: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The operand and accumulation terms of the bound (module docstring) at points where
+    ``sum |c_o x_o|`` is `magnitude`."""
+    a_type = steps[0].a_type
     u_c = 2.0 ** -COMPUTE_TYPES[a_type].significand_bits
     truncated = a_type == "tf32"
     u_x = 2.0**-10 if truncated else 0.0
     a_x = 2.0**-136 if truncated else 0.0
-    absolute = stencil.magnitudes()
-    magnitude = apply_once(absolute, np.abs(storage.round(np.asarray(x, dtype=np.float64))))
     grown = (1 + u_c) * (1 + u_x) * magnitude
     n = sum(1 for c in stencil.coefficients if c != 0)
     largest = max(abs(c) for c in stencil.coefficients)
     operands = (u_c + u_x + u_c * u_x) * magnitude + n * largest * a_x
     kept = sum(step.k // (2 if step.sparse else 1) + 1 for step in steps)
-    accumulation = kept * 2.0**-22 * grown
-    return operands + accumulation + np.maximum(spacing(got, storage), spacing(expected, storage))
+    return operands + kept * 2.0**-22 * grown
+
+
+def fused_error_bound(
+    stencil: Stencil,
+    steps: Sequence[MmaInstruction],
+    storage: StorageType,
+    x: npt.ArrayLike,
+    rounds: int,
+) -> npt.NDArray[np.float64]:
+    """Per point, how far `rounds` steps applied by one launch of a fused kernel (K steps
+    `steps`; :mod:`~sparse_stencil.kernel.fusion`) from grid `x` may be from as many
+    reference steps from `x`.
+
+    The kernel's grids z_t inside the launch are never seen, so the bound follows the
+    reference's y_t (y_0 = z_0 = x) and carries E_t >= |z_t - y_t|: ``z_{t+1} - y_{t+1} =
+    (K z_t - R z_t) + (R z_t - R y_t)``. The first term is the one-step bound at z_t, whose
+    ``sum |c_o z_o|`` is at most ``m_t = |S| (|y_t| + E_t)``; the second is within
+    ``|S| E_t`` plus a storage spacing. Every value rounded in step t (``z_{t+1}``,
+    ``R z_t``, ``y_{t+1}``) is at most ``2 m_t`` in magnitude (their growth over m_t is a
+    few units of 2^-10 at most), and spacing grows with magnitude, so each final rounding
+    is within ``spacing(2 m_t)``:
+
+        E_0 = 0,  E_{t+1} = |S| E_t + P(m_t) + 2 spacing(2 m_t)
+
+    with P the operand and accumulation terms of the one-step bound; E is 0 on the
+    boundary band, which no step writes. For one round this is the one-step bound with
+    the spacings taken at 2 m_0 instead of at the two results. Split precision modes do
+    not fuse.
+    """
+    if storage.name == "float32" and steps[0].a_type != "tf32":
+        raise StencilError("a split precision mode does not fuse steps")
+    absolute = stencil.magnitudes()
+    interior = interior_mask(stencil, np.shape(x))
+    y = storage.round(np.asarray(x, dtype=np.float64))
+    carried = np.zeros(y.shape)
+    for _ in range(rounds):
+        magnitude = apply_once(absolute, np.abs(y) + carried)
+        step = _product_error(stencil, steps, magnitude) + 2 * spacing(2 * magnitude, storage)
+        carried = np.where(interior, apply_once(absolute, carried) + step, 0.0)
+        y = reference(stencil, y, 1, storage)
+    return carried
 
 
 def split_error_bound(

@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.banks import reorder_chunks
-from sparse_stencil.kernel.fusion import MAX_FUSE, passes_per_launch, round_passes
+from sparse_stencil.kernel.fusion import MAX_FUSE, round_passes
 from sparse_stencil.kernel.gathers import (
     Round,
     gather_conflicts,
@@ -221,15 +221,9 @@ def table_words(count: int) -> int:
 
 
 def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:
-    """Warp-instructions one warp issues, by the emitter's structure."""
+    """Warp-instructions one warp issues, by the emitter's structure (on average over the
+    block's warps: a warp skips the passes of a fused round where no tile of it writes)."""
     block = geometry.block
-    alignment = _fused_alignment(geometry, uniform_alignment(geometry))
-    product = passes_per_launch(geometry) * sum(
-        round_instructions_issued(
-            r.aligned_to(alignment), plan.instructions, block.groups, geometry.planes
-        )
-        for r in plan.rounds
-    )
     dims = geometry.dims
     width = block.threads if dims == 1 else WARP
     rows = -(-geometry.box[-2] // block.warps) if dims >= 2 else 1
@@ -245,17 +239,47 @@ def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: St
     stage = planes * rows * chunks * per_access + rows + chunks + planes
     convert = 0 if geometry.global_bytes == 4 else 1
     store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
-    return product + stage + store + _round_stores(geometry, convert) + 20 + 2 * dims
+    products = _pass_instructions(instruction, geometry, plan, convert)
+    return products + stage + store + geometry.fuse - 1 + 20 + 2 * dims
 
 
-def _round_stores(geometry: Geometry, convert: int) -> int:
-    """Warp-instructions of a fused kernel's intermediate rounds besides the tile products:
-    per pass its bounds, per value the address and per group the predicate, conversion and
-    store to shared memory; a barrier per round."""
-    dims, groups = geometry.dims, geometry.block.groups
-    per_pass = 3 * dims + 2 * groups + 4 * (dims + 1 + groups * (2 * dims + 1 + convert))
-    passes = sum(len(round_passes(geometry, j)) for j in range(1, geometry.fuse))
-    return passes * per_pass + geometry.fuse - 1
+SKIP_INSTRUCTIONS = 3
+"""Warp-instructions that decide whether a warp computes a pass: test, compare, branch."""
+
+
+def _pass_instructions(
+    instruction: MmaInstruction, geometry: Geometry, plan: StepPlan, convert: int
+) -> float:
+    """Warp-instructions of the tile products of one launch, and of the stores of its
+    intermediate rounds to shared memory, per warp: per pass, those of its writing groups,
+    times the share of the warps that compute it."""
+    alignment = _fused_alignment(geometry, uniform_alignment(geometry))
+    rounds = [r.aligned_to(alignment) for r in plan.rounds]
+
+    def product(groups: int) -> int:
+        return sum(
+            round_instructions_issued(r, plan.instructions, groups, geometry.planes) for r in rounds
+        )
+
+    products = {g: product(g) for g in range(1, geometry.block.groups + 1)}
+    warps = geometry.block.warps
+    total = 0.0
+    for j in range(1, geometry.fuse + 1):
+        for pass_ in round_passes(geometry, j):
+            issued = products[len(pass_.groups)]
+            if j < geometry.fuse:
+                issued += _round_stores(geometry, len(pass_.groups), convert)
+            total += len(pass_.warps) / warps * issued
+            total += SKIP_INSTRUCTIONS if len(pass_.warps) < warps else 0
+    return total
+
+
+def _round_stores(geometry: Geometry, groups: int, convert: int) -> int:
+    """Warp-instructions of a pass of a fused kernel's intermediate round besides the tile
+    product: its bounds, per value the address and per group the predicate, conversion
+    and store to shared memory."""
+    dims = geometry.dims
+    return 3 * dims + 2 * groups + 4 * (dims + 1 + groups * (2 * dims + 1 + convert))
 
 
 def _fused_alignment(geometry: Geometry, alignment: int) -> int:

@@ -55,9 +55,9 @@ class CompileStencilPass(ModulePass):
     compute: str | None = None
     """How f32 grids multiply: tf32 (the default), split-f16 or split-bf16
     (:mod:`sparse_stencil.kernel.precision`); refused for 16-bit grids."""
-    fuse_steps: int | None = 1
-    """Steps per launch (temporal fusion, :mod:`sparse_stencil.kernel.fusion`); 1 unless
-    given."""
+    fuse_steps: int | None = None
+    """Steps per launch (temporal fusion, :mod:`sparse_stencil.kernel.fusion`); the cost
+    model's choice unless given."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         from sparse_stencil.compiler import choose

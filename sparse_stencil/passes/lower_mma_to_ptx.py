@@ -5,7 +5,8 @@ The kernel is straight-line code: the grid shape, the block layout and the K ste
 at compile time, so every loop is unrolled and every shift between elements, rows, groups and
 K steps is an immediate offset of a load or store. What depends on the thread comes from
 the tables (:mod:`sparse_stencil.kernel.tables`), what depends on the block from ``%ctaid``.
-There is no division or remainder anywhere, and no branch: edges are handled by predicates.
+There is no division or remainder anywhere, and no branch but those over a fused round's
+passes (below): edges are handled by predicates.
 
 Parameters: the input grid and the output grid (both global, row-major). Per thread of a
 tensor-core kernel:
@@ -32,11 +33,13 @@ tensor-core kernel:
    type (none for f32) and a store.
 
 A kernel fusing k steps (:mod:`sparse_stencil.kernel.fusion`) stages into two buffers and
-runs k - 1 rounds before the last: per pass of the block's tiles the tile product (its
-gathers shifted by the pass and the buffer that the round reads, as immediates), then per
-accumulator value a conversion to the storage type and a store to the other buffer,
-predicated on the point being an interior point of the grid that no earlier pass wrote;
-a ``bar.sync`` ends each round. The last round is steps 3 and 4 on the buffer it reads.
+runs k - 1 rounds before the last: per pass of the block's tiles the tile product of the
+groups that write in it (its gathers shifted by the pass and the buffer that the round
+reads, as immediates), then per accumulator value a conversion to the storage type and a
+store to the other buffer, predicated on the point being an interior point of the grid
+that no earlier pass wrote; a warp with no tile that writes in a pass branches over it
+(``bra.uni``: the whole warp goes one way). A ``bar.sync`` ends each round. The last round
+is steps 3 and 4 on the buffer it reads.
 
 A CUDA-core kernel (``mma.stage`` then ``mma.direct``) shares the prologue and the staging
 and is lowered by :mod:`~sparse_stencil.passes.lower_direct`.
@@ -126,20 +129,33 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
         ),
         # loads that suit every pass's tiles (a pass may shift their alignment)
         np.concatenate(
-            [bases - _lowest(geometry) + _pass_bytes(geometry, p, 0) for r in passes for p in r]
+            [
+                bases - _lowest(geometry) + _pass_bytes(geometry, p.shift, 0)
+                for r in passes
+                for p in r
+            ]
         ),
     )
     operands = _operands(builder, context, name)
-    points: list[SSAValue] = []
+    # a fused kernel reads the point words before any pass that a warp may branch over
+    points = _point_words(builder, context) if geometry.fuse > 1 else []
+    warp_bit = _warp_bit(builder, context, passes[:-1])
     for j, round_passes_ in enumerate(passes[:-1], start=1):
-        for pass_ in round_passes_:
-            source = _pass_bytes(geometry, pass_, _buffer(geometry, j - 1))
-            accumulators = _tile_product(builder, context, steps, rounds, operands, source)
-            points = points or _point_words(builder, context)
+        for i, pass_ in enumerate(round_passes_):
+            skip = f"round{j}_pass{i}_done"
+            if warp_bit is not None and len(pass_.warps) < geometry.block.warps:
+                _branch_unless_writer(builder, warp_bit, pass_.warps, skip)
+            source = _pass_bytes(geometry, pass_.shift, _buffer(geometry, j - 1))
+            accumulators = _tile_product(
+                builder, context, steps, rounds, operands, source, pass_.groups
+            )
             _store_shared(builder, context, accumulators, points, pass_, _buffer(geometry, j))
+            if warp_bit is not None and len(pass_.warps) < geometry.block.warps:
+                builder.emit_all(ptx.LabelOp(skip))
         builder.emit_all(ptx.BarSyncOp(0))
-    last = _pass_bytes(geometry, passes[-1][0], _buffer(geometry, geometry.fuse - 1))
-    accumulators = _tile_product(builder, context, steps, rounds, operands, last)
+    last = _pass_bytes(geometry, passes[-1][0].shift, _buffer(geometry, geometry.fuse - 1))
+    every_group = range(geometry.block.groups)
+    accumulators = _tile_product(builder, context, steps, rounds, operands, last, every_group)
     _store(builder, context, accumulators, points or _point_words(builder, context))
     builder.emit_all(ptx.RetOp())
     params = [(f"{name}_x", "u64"), (f"{name}_y", "u64")]
@@ -183,21 +199,41 @@ def _buffer(geometry: Geometry, round_: int) -> int:
     return round_ % 2 * geometry.buffer_bytes
 
 
-def _pass_bytes(geometry: Geometry, pass_: Pass, buffer: int) -> int:
+def _pass_bytes(geometry: Geometry, shift: Sequence[int], buffer: int) -> int:
     """Bytes from the lowest tile base of a kernel (:func:`_operands`: its tiles in the first
-    pass of the first round) to its tiles in `pass_`, in the buffer at `buffer`."""
+    pass of the first round) to its tiles in a pass of `shift`, in the buffer at `buffer`."""
     strides = geometry.shared_strides
     lowest = [r - e for r, e in zip(geometry.halo, geometry.reach, strict=True)]
-    points = sum(
-        (s - low) * stride for s, low, stride in zip(pass_.shift, lowest, strides, strict=True)
-    )
+    points = sum((s - low) * stride for s, low, stride in zip(shift, lowest, strides, strict=True))
     return buffer + points * geometry.element_bytes
 
 
 def _lowest(geometry: Geometry) -> int:
     """Bytes from a thread's lowest tile base to its tile base in the thread table (its
     tiles in the last round)."""
-    return _pass_bytes(geometry, Pass((0,) * geometry.dims, (0,) * geometry.dims), 0)
+    return _pass_bytes(geometry, (0,) * geometry.dims, 0)
+
+
+def _warp_bit(
+    builder: Builder, context: _KernelContext, rounds: Sequence[Sequence[Pass]]
+) -> SSAValue | None:
+    """``1 << warp``, if some warp skips a pass of `rounds` (a fused kernel's rounds before
+    the last), to test against a pass's mask of warps."""
+    warps = context.geometry.block.warps
+    if all(len(p.warps) == warps for r in rounds for p in r):
+        return None
+    one = builder.emit(ptx.MovOp("b32", 1))
+    return builder.emit(ptx.ShlOp("b32", one, context.registers.warp))
+
+
+def _branch_unless_writer(
+    builder: Builder, warp_bit: SSAValue, warps: Sequence[int], label: str
+) -> None:
+    """Branch to `label` unless this warp is one of `warps`."""
+    mask = sum(1 << w for w in warps)
+    mine = builder.emit(ptx.AndOp("b32", warp_bit, mask))
+    idle = builder.emit(ptx.SetpOp("eq", "b32", mine, 0))
+    builder.emit_all(ptx.BraOp(label, guard=idle))
 
 
 def _stage_plan(context: _KernelContext) -> StagePlan:
@@ -274,15 +310,15 @@ def _tile_product(
     rounds: Sequence[Round],
     operands: _Operands,
     shift: int,
+    groups: Sequence[int],
 ) -> list[tuple[SSAValue, ...]]:
-    """Accumulate every group over the K steps (module docstring, step 3), on the tiles
-    `shift` bytes from the lowest tile base."""
+    """Accumulate `groups` over the K steps (module docstring, step 3), on the tiles
+    `shift` bytes from the lowest tile base: one accumulator per group."""
     geometry = context.geometry
     emit = builder.emit
     tile_base, fragments = operands.tile_base, operands.fragments
     zero = emit(ptx.MovOp("f32", 0))
-    groups = geometry.block.groups
-    accumulators: list[tuple[SSAValue, ...]] = [(zero,) * 4 for _ in range(groups)]
+    accumulators: list[tuple[SSAValue, ...]] = [(zero,) * 4 for _ in groups]
     group_bytes = (
         geometry.group_shift * geometry.shared_strides[0] * context.instruction.element_bytes
     )
@@ -307,7 +343,7 @@ def _tile_product(
             count = table_words(max(needed[index], default=-1) + 1)
             offsets[index] = _load_words(builder, fragments, entry + 4 * OFFSET_WORD, count)
         addresses = _gather_addresses(builder, tile_base, round_, steps, offsets)
-        for group in range(groups):
+        for slot, group in enumerate(groups):
             at = shift + group * group_bytes
             b = _gather(builder, context, round_, addresses, at)
             b_low = (
@@ -324,8 +360,8 @@ def _tile_product(
                     low, b_low = b_low[:count], b_low[count:]
                     products += [(a[index], low), (a_low[index], registers)]
                 for a_part, b_part in products:
-                    accumulators[group] = _mma(
-                        builder, steps[index], a_part, b_part, metadata[index], accumulators[group]
+                    accumulators[slot] = _mma(
+                        builder, steps[index], a_part, b_part, metadata[index], accumulators[slot]
                     )
     return accumulators
 
@@ -423,8 +459,9 @@ def _store_shared(
     pass_: Pass,
     buffer: int,
 ) -> None:
-    """Round a pass's points to the storage type and store to the buffer at `buffer` those
-    that are interior points of the grid and that no earlier pass wrote."""
+    """Round a pass's points (`accumulators` of its groups) to the storage type and store
+    to the buffer at `buffer` those that are interior points of the grid and that no
+    earlier pass wrote."""
     geometry = context.geometry
     emit = builder.emit
     dims = geometry.dims
@@ -448,7 +485,7 @@ def _store_shared(
             emit(ptx.SubOp("s32", firsts[0], group * geometry.group_shift)) if group else firsts[0],
             emit(ptx.SubOp("s32", ends[0], group * geometry.group_shift)) if group else ends[0],
         )
-        for group in range(geometry.block.groups)
+        for group in pass_.groups
     ]
     origin = buffer + size * sum(
         (r + s) * stride for r, s, stride in zip(geometry.reach, pass_.shift, strides, strict=True)
@@ -462,8 +499,8 @@ def _store_shared(
         others: SSAValue | None = None
         for axis in range(1, dims):
             others = _within(builder, coordinates[axis], firsts[axis], ends[axis], others)
-        for group, accumulator in enumerate(accumulators):
-            guard = _within(builder, coordinates[0], *bounds[group], others)
+        for slot, (group, accumulator) in enumerate(zip(pass_.groups, accumulators, strict=True)):
+            guard = _within(builder, coordinates[0], *bounds[slot], others)
             _store_rounded(
                 builder,
                 context,

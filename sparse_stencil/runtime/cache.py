@@ -76,7 +76,7 @@ class CompileOptions:
     k_order: str = "auto"
     path: str = "tensor-core"
     compute: str | None = None
-    fuse_steps: int | None = 1
+    fuse_steps: int | None = None
 
 
 def cache_dir() -> Path:

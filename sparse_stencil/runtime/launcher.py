@@ -140,7 +140,7 @@ def launch_steps(
     return current
 
 
-def _launch_all(
+def launch_all(
     kernel: Kernel, buffers: tuple[int, int], steps: int, stream: object, driver: Driver
 ) -> int:
     """Queue the launches of `steps` steps (:meth:`~sparse_stencil.compiler.Kernel.launches`:
@@ -173,7 +173,7 @@ def _run_host(
         try:
             driver.copy_in(first.pointer, bits, stream)
             driver.copy_in(second.pointer, bits, stream)
-            last = _launch_all(kernel, (first.pointer, second.pointer), steps, stream, driver)
+            last = launch_all(kernel, (first.pointer, second.pointer), steps, stream, driver)
             driver.copy_out(bits, last, stream)
             driver.synchronize(stream)
         finally:
@@ -200,7 +200,7 @@ def _run_device(
         scratch = driver.alloc(view.nbytes)
         try:
             driver.copy(scratch.pointer, view.pointer, view.nbytes, stream)
-            last = _launch_all(kernel, (view.pointer, scratch.pointer), steps, stream, driver)
+            last = launch_all(kernel, (view.pointer, scratch.pointer), steps, stream, driver)
             if last != view.pointer:
                 driver.copy(view.pointer, last, view.nbytes, stream)
         finally:

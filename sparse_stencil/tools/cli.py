@@ -145,6 +145,7 @@ def _argument_parser() -> argparse.ArgumentParser:
     kernel.add_argument("--tile", type=parse_tile, help="force an output tile, e.g. 4x4 or 4,4")
     _add_path_argument(kernel)
     _add_compute_argument(kernel)
+    _add_fusion_argument(kernel)
     kernel.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the PTX to FILE")
     kernel.add_argument(
         "--stats",
@@ -163,6 +164,15 @@ def _add_compute_argument(command: argparse.ArgumentParser) -> None:
         "--compute",
         choices=TENSOR_MODES["float32"],
         help="how the tensor cores multiply a float32 grid (default tf32)",
+    )
+
+
+def _add_fusion_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--fuse-steps",
+        type=int,
+        metavar="K",
+        help="steps one launch applies (temporal fusion; default: the cost model's choice)",
     )
 
 
@@ -228,13 +238,14 @@ def _add_run_parser(commands: Any) -> None:
     )
     _add_path_argument(run)
     _add_compute_argument(run)
+    _add_fusion_argument(run)
     run.add_argument(
         "--emulate", action="store_true", help="run on the PTX simulator instead of the GPU"
     )
     run.add_argument(
         "--check",
         action="store_true",
-        help="step by step against the reference, within the per-step error bound",
+        help="launch by launch against the reference, within the derived error bound",
     )
     run.add_argument(
         "--distributed",
@@ -439,6 +450,7 @@ def _compile_command(arguments: argparse.Namespace, console: Console) -> None:
         tile=arguments.tile,
         path=arguments.path,
         compute=arguments.compute,
+        fuse_steps=arguments.fuse_steps,
     )
     _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
     if arguments.output is not None or not arguments.stats:
@@ -508,6 +520,11 @@ def _run_command(arguments: argparse.Namespace, console: Console) -> None:
 
         if arguments.compute is not None:
             raise StencilError("--compute is not available with --distributed")
+        if arguments.fuse_steps is not None:
+            raise StencilError(
+                "--fuse-steps is not available with --distributed: the kernels fuse as the "
+                "cost model chooses (--steps-per-exchange sets the steps between exchanges)"
+            )
         run_distributed(arguments, console, load_stencil)
         return
     stencil = load_stencil(arguments.stencil)
@@ -519,6 +536,7 @@ def _run_command(arguments: argparse.Namespace, console: Console) -> None:
         sparsity=arguments.sparsity,
         path=arguments.path,
         compute=arguments.compute,
+        fuse_steps=arguments.fuse_steps,
     )
     _console(stderr=True).print(kernel.describe(), markup=False, highlight=False)
     x = random_grid(arguments.shape, arguments.seed)
@@ -539,7 +557,7 @@ def _run_command(arguments: argparse.Namespace, console: Console) -> None:
     if outcome.check is not None and outcome.drift is not None:
         drift = outcome.drift
         console.print(
-            f"check, every step against one reference step from the kernel's previous grid: "
+            f"check, every launch against as many reference steps from the kernel's previous grid: "
             f"{outcome.check.describe()}\n"
             f"drift, {arguments.steps} kernel steps against {arguments.steps} reference steps "
             f"from the input: max error {drift.max_error:.3g}, RMS error "

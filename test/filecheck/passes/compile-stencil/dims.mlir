@@ -1,4 +1,4 @@
-// RUN: sparse-stencil-opt %s --split-input-file -p compile-stencil -t ptx | filecheck %s
+// RUN: sparse-stencil-opt %s --split-input-file -p 'compile-stencil{fuse_steps=1}' -t ptx | filecheck %s
 
 // Heat-1D on 40 points: one tile product step of the single-chunk sparse instruction.
 // CHECK:      .target sm_80

@@ -2,7 +2,7 @@
 // RUN: sparse-stencil-opt %s -p 'compile-stencil{fuse_steps=1}' -t ptx | filecheck %s --check-prefix=ONE
 
 // Heat-2D on a 20x24 f16 grid, two steps per launch: the block stages its output box
-// widened by two halos into both of its shared buffers, runs one intermediate round (tile
+// widened by the halo and the first round's ring into both of its shared buffers, runs one intermediate round (tile
 // products, rounded to f16 and stored to the other buffer where interior), a barrier, and
 // the last round, stored to global memory.
 func.func @apply(%0: !lstencil.grid<20x24xf16>) -> !lstencil.grid<20x24xf16> {
@@ -12,7 +12,7 @@ func.func @apply(%0: !lstencil.grid<20x24xf16>) -> !lstencil.grid<20x24xf16> {
 }
 
 // CHECK:      .visible .entry kernel_0(
-// CHECK:      st.shared.b16
+// CHECK:      st.shared
 // CHECK:      bar.sync 0;
 // CHECK:      mma.sp
 // CHECK:      cvt.rn.f16.f32 [[R:%rs[0-9]+]]
