@@ -34,9 +34,13 @@ region's tiles, not whole passes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from sparse_stencil.kernel.geometry import MMA_N, Geometry, StagedTiling
 
@@ -65,7 +69,8 @@ class Pass:
         return len(self.warps) * len(self.groups) / (block.warps * block.groups)
 
 
-def round_passes(geometry: Geometry, round_: int) -> list[Pass]:
+@functools.lru_cache(maxsize=4096)
+def round_passes(geometry: Geometry, round_: int) -> tuple[Pass, ...]:
     """The passes of round `round_` (1 .. fuse) of a kernel of `geometry` (module
     docstring); the last round has one, the output box."""
     per_axis: list[list[tuple[int, int]]] = []
@@ -79,27 +84,31 @@ def round_passes(geometry: Geometry, round_: int) -> list[Pass]:
         first = tuple(f for _, f in combo)
         groups, warps = _writers(geometry, first)
         passes.append(Pass(tuple(s for s, _ in combo), first, groups, warps))
-    return passes
+    return tuple(passes)
 
 
 def _writers(geometry: Geometry, first: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
     """The groups, and the warps, with a tile that ends past `first` on every axis (a
     tile starts within the output box, so it then writes a point of the pass)."""
-    block, tile = geometry.block, geometry.tile
+    block = geometry.block
     groups = tuple(
         g
         for g in range(block.groups)
         if (g + 1) * geometry.group_shift > first[0]  # the group's last tile row
     )
-    last = groups[-1] * block.arrangement[0]  # a pass writes a point: some group does
+    positions = _tile_positions(block.arrangement, block.warps).copy()
+    positions[..., 0] += groups[-1] * block.arrangement[0]  # a pass writes: some group does
+    ends = (positions + 1) * np.array(geometry.tile)
+    writes = (ends > np.array(first)).all(axis=-1).any(axis=-1)
+    return groups, tuple(int(w) for w in np.flatnonzero(writes))
 
-    def writes(warp: int, column: int) -> bool:
-        position = list(geometry.tile_position(warp, column))
-        position[0] += last
-        return all((p + 1) * t > f for p, t, f in zip(position, tile, first, strict=True))
 
-    warps = tuple(w for w in range(block.warps) if any(writes(w, c) for c in range(MMA_N)))
-    return groups, warps
+@functools.cache
+def _tile_positions(arrangement: tuple[int, ...], warps: int) -> npt.NDArray[np.int64]:
+    """Tile coordinates (warp, column, axis) of a group of tiles arranged as `arrangement`
+    (tile ``8 w + c`` at ``unravel(8 w + c, arrangement)``)."""
+    index = np.arange(MMA_N * warps).reshape(warps, MMA_N)
+    return np.stack(np.unravel_index(index, arrangement), axis=-1).astype(np.int64)
 
 
 def passes_per_launch(geometry: Geometry) -> float:

@@ -16,6 +16,7 @@ its input box is zero-filled beyond the grid.
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -114,7 +115,7 @@ class StagedTiling(ABC):
         """Points per axis that the kernel updates."""
         return tuple(n - 2 * r for n, r in zip(self.shape, self.halo, strict=True))
 
-    @property
+    @functools.cached_property
     def blocks(self) -> tuple[int, ...]:
         """Blocks per axis: enough to cover the interior."""
         return tuple(-(-i // e) for i, e in zip(self.interior, self.extent, strict=True))
@@ -129,13 +130,13 @@ class StagedTiling(ABC):
         ring[-1] = -(-ring[-1] // vector) * vector
         return tuple(ring)
 
-    @property
+    @functools.cached_property
     def reach(self) -> tuple[int, ...]:
         """Points per axis staged on each side of the output box: the halo, and the ring of
         the first of `fuse` rounds."""
         return tuple(r + w for r, w in zip(self.halo, self.ring(self.fuse - 1), strict=True))
 
-    @property
+    @functools.cached_property
     def box(self) -> tuple[int, ...]:
         """Extents of the staged input box: the output box, the reach of its steps' halos
         on each side, and the overhang."""
@@ -233,7 +234,7 @@ class Geometry(StagedTiling):
         first, *rest = self.block.arrangement
         return (first * self.block.groups, *rest)
 
-    @property
+    @functools.cached_property
     def extent(self) -> tuple[int, ...]:
         """Output points per axis of one block."""
         return tuple(b * t for b, t in zip(self.block_tiles, self.tile, strict=True))

@@ -37,7 +37,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sparse_stencil.errors import StencilError
 from sparse_stencil.kernel.banks import reorder_chunks
@@ -110,6 +110,23 @@ class StepPlan:
 
     instructions: list[MmaInstruction]
     rounds: list[Round]
+    _products: dict[tuple[int, int], tuple[int, int]] = field(
+        default_factory=dict[tuple[int, int], tuple[int, int]], repr=False
+    )
+
+    def product(self, alignment: int, planes: int) -> tuple[int, int]:
+        """Warp-instructions of a tile product over all K steps, with the rounds' loads
+        degraded to `alignment`: those every group shares, and those per group (a product
+        grows by the same count per group)."""
+        key = (alignment, planes)
+        if key not in self._products:
+            rounds = [r.aligned_to(alignment) for r in self.rounds]
+            shared, one = (
+                sum(round_instructions_issued(r, self.instructions, g, planes) for r in rounds)
+                for g in (0, 1)
+            )
+            self._products[key] = (shared, one - shared)
+        return self._products[key]
 
     @classmethod
     def of(cls, layout: KernelLayout, instruction: MmaInstruction) -> StepPlan:
@@ -161,22 +178,40 @@ def cost(
     geometry: Geometry,
     plan: StepPlan,
     arch: str,
+    beat: tuple[float, float] = (math.inf, 0.0),
 ) -> BlockCost | None:
-    """The cost of a kernel of K steps `plan` under `geometry`; None when infeasible."""
+    """The cost of a kernel of K steps `plan` under `geometry`; None when infeasible.
+
+    With `beat` = (a score, instructions per point): None too when the kernel is known to
+    score no less without counting its passes, because it issues at least those
+    instructions (a fused kernel issues at least its unfused layout's tile products: every
+    round computes the output box).
+    """
     block = geometry.block
     regs = registers(instruction, block, geometry.dims, geometry.planes)
     if geometry.shared_bytes > MAX_SHARED or regs > MAX_REGISTERS or block.threads > 1024:
         return None
-    per_block = block.warps * _warp_instructions(instruction, geometry, plan)
     blocks = math.prod(geometry.blocks)
     points = geometry.updated_points * geometry.fuse  # per original step
     staged = math.prod(geometry.box) * geometry.global_bytes
-    return BlockCost(
-        instructions=blocks * per_block / points,
+    score, least = beat
+    floor = BlockCost(
+        instructions=least,
         staged_bytes=blocks * staged / points,
         registers=regs,
         resident_warps=resident_warps(arch, geometry.shared_bytes, block.warps, regs),
     )
+    if floor.total >= score:
+        return None
+    per_block = block.warps * _warp_instructions(instruction, geometry, plan)
+    return replace(floor, instructions=blocks * per_block / points)
+
+
+def product_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:
+    """Warp-instructions per updated point of the tile products of an unfused kernel."""
+    per_warp = _pass_instructions(instruction, replace(geometry, fuse=1), plan, convert=0)
+    blocks, warps = math.prod(geometry.blocks), geometry.block.warps
+    return blocks * warps * per_warp / geometry.updated_points
 
 
 def resident_warps(arch: str, shared_bytes: int, warps: int, registers: int) -> int:
@@ -254,19 +289,12 @@ def _pass_instructions(
     intermediate rounds to shared memory, per warp: per pass, those of its writing groups,
     times the share of the warps that compute it."""
     alignment = _fused_alignment(geometry, uniform_alignment(geometry))
-    rounds = [r.aligned_to(alignment) for r in plan.rounds]
-
-    def product(groups: int) -> int:
-        return sum(
-            round_instructions_issued(r, plan.instructions, groups, geometry.planes) for r in rounds
-        )
-
-    products = {g: product(g) for g in range(1, geometry.block.groups + 1)}
+    shared, per_group = plan.product(alignment, geometry.planes)
     warps = geometry.block.warps
     total = 0.0
     for j in range(1, geometry.fuse + 1):
         for pass_ in round_passes(geometry, j):
-            issued = products[len(pass_.groups)]
+            issued = shared + per_group * len(pass_.groups)
             if j < geometry.fuse:
                 issued += _round_stores(geometry, len(pass_.groups), convert)
             total += len(pass_.warps) / warps * issued
@@ -342,6 +370,7 @@ def choose_block(
     options = [block] if block is not None else list(block_layouts(len(shape)))
     fusions = [fuse] if fuse is not None else list(range(1, 1 + (MAX_FUSE if planes == 1 else 1)))
     best: tuple[float, Geometry] | None = None
+    least = 0.0  # the tile products of the option's unfused kernel, per point
     for option, steps in itertools.product(options, fusions):
         geometry = Geometry(
             tuple(shape),
@@ -354,7 +383,10 @@ def choose_block(
             steps,
         )
         geometry = _with_pad(geometry, pads(geometry)[0])
-        estimate = cost(instruction, geometry, plan, arch)
+        if steps == 1:
+            least = product_instructions(instruction, geometry, plan)
+        beat = (math.inf, 0.0) if best is None or steps == 1 else (best[0], least)
+        estimate = cost(instruction, geometry, plan, arch, beat)
         if estimate is not None and (best is None or estimate.total < best[0]):
             best = (estimate.total, geometry)
     if best is None:
