@@ -1,11 +1,13 @@
 """Temporal fusion on a representative set of stencils: what k steps per launch cost.
 
 For each stencil (float16, sparse tensor cores) the kernel the cost model chooses
-(``fuse_steps`` not given) and the kernels forced to 1 and 2 steps per launch: k, the
-global bytes per point per original step, the redundancy per step (MACs issued over
-useful ones, the recomputed halo included) and the simulator's instruction profile per
-point per step (:meth:`~sparse_stencil.compiler.Kernel.profile`, one block). No GPU has
-been lent, so GStencil/s is not measured. Writes docs/fusion.md and the README's table
+(``fuse_steps`` not given, what ``compile`` builds by default) and the kernels forced to 1,
+2 and 3 steps per launch: k, the cost model's score per point per step (warp-instructions
+plus 0.12 per staged byte, scaled for occupancy: what the search minimises), the global
+bytes per point per original step, the redundancy per step (MACs issued over useful ones,
+the recomputed halo included) and the simulator's instruction profile per point per step
+(:meth:`~sparse_stencil.compiler.Kernel.profile`, one block). No GPU has been lent, so
+GStencil/s is not measured. Writes docs/fusion.md and the README's table
 (between its `fusion` markers).
 
     .venv/bin/python scripts/fusion_table.py
@@ -24,8 +26,15 @@ from sparse_stencil.compiler import Kernel, compile
 from sparse_stencil.layout.morphing import format_tile
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = (("star1d1r", (4096,)), ("star2d1r", (256, 256)), ("box2d3r", (256, 256)))
-FUSIONS = (None, 1, 2)
+CASES = (
+    ("star1d1r", (1 << 22,)),
+    ("star2d1r", (4096, 4096)),
+    ("box2d1r", (4096, 4096)),
+    ("star2d2r", (4096, 4096)),
+    ("box2d3r", (4096, 4096)),
+    ("star3d1r", (256, 256, 256)),
+)
+FUSIONS = (None, 1, 2, 3)
 """None: the cost model's choice."""
 
 
@@ -46,15 +55,16 @@ def main() -> None:
 
 def _table(rows: list[tuple[str, str, str, Kernel]]) -> str:
     lines = [
-        "| stencil | grid (f16) | k | chosen | global B / point / step | redundancy / step | "
-        "instructions / point / step | MMA / point / step | GStencil/s |",
-        "|---|---|---:|---|---:|---:|---:|---:|---|",
+        "| stencil | grid (f16) | k | chosen | model score / point / step | "
+        "global B / point / step | redundancy / step | instructions / point / step | "
+        "MMA / point / step | GStencil/s |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for name, shape, chosen, kernel in rows:
         s = kernel.stats
         profile = s["profile"]
         lines.append(
-            f"| {name} | {shape} | {kernel.fuse} | {chosen} | "
+            f"| {name} | {shape} | {kernel.fuse} | {chosen} | {kernel.choice.cost.total:.3f} | "
             f"{s['global_bytes_per_point_step']:.2f} | {s['redundancy']:.2f} | "
             f"{profile['total']:.3f} | {profile.get('mma', 0.0):.3f} | "
             "not measured (no GPU) |"
