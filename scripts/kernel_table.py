@@ -4,8 +4,8 @@
                                              [--dtype float16]
 
 For every catalog stencil it compiles the sparse (`mma.sp`) and the dense (`mma.sync`)
-kernel for a large grid (2D 4096x4096, 3D 256x256x256, 1D 2^22 points), assembles both with
-ptxas (registers) and counts, on the PTX simulator, the warp-instructions that one interior
+kernel applying one step per launch (so that they compare like for like) for a large grid
+(2D 4096x4096, 3D 256x256x256, 1D 2^22 points), assembles both with ptxas (registers) and counts, on the PTX simulator, the warp-instructions that one interior
 block issues per updated point (:meth:`sparse_stencil.compiler.Kernel.profile`). The table
 goes to docs/kernel-statistics.md; the summary and a compact table replace the part of
 README.md between its `kernel-statistics` markers. Counted on the simulator, not timed.
@@ -46,8 +46,10 @@ that ran it. Each stencil is compiled for a 4096x4096 (2D), 256x256x256 (3D) or 
 - *instr/pt*: warp-instructions per updated point issued by one interior block, counted by
   the PTX simulator executing the printed PTX (all classes); *mma/pt*: the tensor-core
   instructions among them; *conflicts/pt*: shared-memory bank conflicts;
-- *compile s*: wall time of `compile` for the sparse kernel (layout search, code generation,
-  printing and ptxas).
+- *k*: the steps per launch that `compile` chooses by default for the sparse kernel
+  (temporal fusion; docs/fusion.md); every other column is of one-step kernels;
+- *compile s*: wall time of `compile` for the sparse kernel with the default options
+  (layout and fusion search, code generation, printing and ptxas).
 
 These are counts, not timings: no GPU has run these kernels yet.
 """
@@ -89,11 +91,14 @@ def _parser() -> argparse.ArgumentParser:
 def _row(name: str, dtype: str) -> Row:
     stencil = catalog.get(name)
     shape = SHAPES[stencil.dims]
+    chosen = compile(stencil, shape, dtype)
     kernels = [
-        compile(stencil, shape, dtype, sparsity=sparsity, profile=True)
+        compile(stencil, shape, dtype, sparsity=sparsity, profile=True, fuse_steps=1)
         for sparsity in ("sparse", "dense")
     ]
-    return Row(name, stencil.dims, *(_facts(k) for k in kernels))
+    sparse, dense = (_facts(k) for k in kernels)
+    sparse |= {"seconds": chosen.stats["compile_seconds"], "fuse": chosen.fuse}
+    return Row(name, stencil.dims, sparse, dense)
 
 
 def _facts(kernel: Kernel) -> dict[str, Any]:
@@ -127,8 +132,11 @@ def _summary(rows: list[Row], elapsed: float) -> list[str]:
         f"- median sparse warp-instructions per point "
         f"{statistics.median(r.sparse['total'] for r in rows):.3f}, dense "
         f"{statistics.median(r.dense['total'] for r in rows):.3f}.",
-        f"- compile time (sparse, with ptxas): median {statistics.median(seconds):.2f} s, "
-        f"slowest {max(seconds):.2f} s; whole table {elapsed:.0f} s.",
+        f"- compile time (sparse, default options, with ptxas): median "
+        f"{statistics.median(seconds):.2f} s, slowest {max(seconds):.2f} s; whole table "
+        f"{elapsed:.0f} s.",
+        f"- fused by default (k > 1 steps per launch): "
+        f"{sum(1 for r in rows if r.sparse['fuse'] > 1)} of {len(rows)} stencils.",
     ]
     box = next((r for r in rows if r.name == "box2d3r"), None)
     if box is not None:
@@ -147,7 +155,8 @@ def _shapes() -> str:
 
 _HEADER = (
     "| stencil | d | tile | block | redundancy | regs | smem | instr/pt | mma/pt "
-    "| conflicts/pt | dense tile | dense redundancy | dense instr/pt | dense mma/pt | compile s |"
+    "| conflicts/pt | dense tile | dense redundancy | dense instr/pt | dense mma/pt | k "
+    "| compile s |"
 )
 
 
@@ -159,7 +168,7 @@ def _table(rows: list[Row]) -> list[str]:
             f"| {r.name} | {r.dims} | {s['tile']} | {s['block']} | {s['redundancy']:.2f} "
             f"| {s['registers']} | {s['shared']} | {s['total']:.3f} | {s['mma']:.4f} "
             f"| {s['conflicts']:.3f} | {d['tile']} | {d['redundancy']:.2f} | {d['total']:.3f} "
-            f"| {d['mma']:.4f} | {s['seconds']:.2f} |"
+            f"| {d['mma']:.4f} | {s['fuse']} | {s['seconds']:.2f} |"
         )
     return lines
 

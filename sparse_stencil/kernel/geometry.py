@@ -130,16 +130,24 @@ class StagedTiling(ABC):
         ring[-1] = -(-ring[-1] // vector) * vector
         return tuple(ring)
 
-    @functools.cached_property
+    @property
     def reach(self) -> tuple[int, ...]:
         """Points per axis staged on each side of the output box: the halo, and the ring of
         the first of `fuse` rounds."""
-        return tuple(r + w for r, w in zip(self.halo, self.ring(self.fuse - 1), strict=True))
+        return self._reach
 
     @functools.cached_property
+    def _reach(self) -> tuple[int, ...]:  # the layout search asks for it very often
+        return tuple(r + w for r, w in zip(self.halo, self.ring(self.fuse - 1), strict=True))
+
+    @property
     def box(self) -> tuple[int, ...]:
         """Extents of the staged input box: the output box, the reach of its steps' halos
         on each side, and the overhang."""
+        return self._box
+
+    @functools.cached_property
+    def _box(self) -> tuple[int, ...]:
         box = [e + 2 * r for e, r in zip(self.extent, self.reach, strict=True)]
         box[-1] += self.overhang
         return tuple(box)
@@ -234,7 +242,7 @@ class Geometry(StagedTiling):
         first, *rest = self.block.arrangement
         return (first * self.block.groups, *rest)
 
-    @functools.cached_property
+    @property
     def extent(self) -> tuple[int, ...]:
         """Output points per axis of one block."""
         return tuple(b * t for b, t in zip(self.block_tiles, self.tile, strict=True))
