@@ -5,10 +5,12 @@
 
 For every catalog stencil it compiles the sparse (`mma.sp`) and the dense (`mma.sync`)
 kernel applying one step per launch (so that they compare like for like) for a large grid
-(2D 4096x4096, 3D 256x256x256, 1D 2^22 points), assembles both with ptxas (registers) and counts, on the PTX simulator, the warp-instructions that one interior
-block issues per updated point (:meth:`sparse_stencil.compiler.Kernel.profile`). The table
-goes to docs/kernel-statistics.md; the summary and a compact table replace the part of
-README.md between its `kernel-statistics` markers. Counted on the simulator, not timed.
+(2D 4096x4096, 3D 256x256x256, 1D 2^22 points), assembles both with ptxas (registers) and
+counts, on the PTX simulator, the warp-instructions that one interior block issues per
+updated point (:meth:`sparse_stencil.compiler.Kernel.profile`); it also times the default
+compile of the sparse kernel (which may fuse steps). The table goes to
+docs/kernel-statistics.md; the summary and a compact table replace the part of README.md
+between its `kernel-statistics` markers. Counted on the simulator, not timed.
 """
 
 from __future__ import annotations
