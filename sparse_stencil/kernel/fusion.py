@@ -87,7 +87,7 @@ def round_passes(geometry: Geometry, round_: int) -> tuple[Pass, ...]:
     return tuple(passes)
 
 
-def _writers(geometry: Geometry, first: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+def _writers(geometry: Geometry, first: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The groups, and the warps, with a tile that ends past `first` on every axis (a
     tile starts within the output box, so it then writes a point of the pass)."""
     block = geometry.block

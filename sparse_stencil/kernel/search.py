@@ -207,7 +207,7 @@ def cost(
     return replace(floor, instructions=blocks * per_block / points)
 
 
-def product_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:
+def _product_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:
     """Warp-instructions per updated point of the tile products of an unfused kernel."""
     per_warp = _pass_instructions(instruction, replace(geometry, fuse=1), plan, convert=0)
     blocks, warps = math.prod(geometry.blocks), geometry.block.warps
@@ -384,7 +384,7 @@ def choose_block(
         )
         geometry = _with_pad(geometry, pads(geometry)[0])
         if steps == 1:
-            least = product_instructions(instruction, geometry, plan)
+            least = _product_instructions(instruction, geometry, plan)
         beat = (math.inf, 0.0) if best is None or steps == 1 else (best[0], least)
         estimate = cost(instruction, geometry, plan, arch, beat)
         if estimate is not None and (best is None or estimate.total < best[0]):
