@@ -142,16 +142,14 @@ def lower_kernel(kernel: mma.KernelOp) -> list[Operation]:
     warp_bit = _warp_bit(builder, context, passes[:-1])
     for j, round_passes_ in enumerate(passes[:-1], start=1):
         for i, pass_ in enumerate(round_passes_):
-            skip = f"round{j}_pass{i}_done"
-            if warp_bit is not None and len(pass_.warps) < geometry.block.warps:
-                _branch_unless_writer(builder, warp_bit, pass_.warps, skip)
+            done = _branch_unless_writer(builder, context, warp_bit, pass_, f"round{j}_pass{i}")
             source = _pass_bytes(geometry, pass_.shift, _buffer(geometry, j - 1))
             accumulators = _tile_product(
                 builder, context, steps, rounds, operands, source, pass_.groups
             )
             _store_shared(builder, context, accumulators, points, pass_, _buffer(geometry, j))
-            if warp_bit is not None and len(pass_.warps) < geometry.block.warps:
-                builder.emit_all(ptx.LabelOp(skip))
+            if done is not None:
+                builder.emit_all(ptx.LabelOp(done))
         builder.emit_all(ptx.BarSyncOp(0))
     last = _pass_bytes(geometry, passes[-1][0].shift, _buffer(geometry, geometry.fuse - 1))
     every_group = range(geometry.block.groups)
@@ -227,13 +225,21 @@ def _warp_bit(
 
 
 def _branch_unless_writer(
-    builder: Builder, warp_bit: SSAValue, warps: Sequence[int], label: str
-) -> None:
-    """Branch to `label` unless this warp is one of `warps`."""
-    mask = sum(1 << w for w in warps)
-    mine = builder.emit(ptx.AndOp("b32", warp_bit, mask))
+    builder: Builder,
+    context: _KernelContext,
+    warp_bit: SSAValue | None,
+    pass_: Pass,
+    name: str,
+) -> str | None:
+    """Branch over the pass `name` unless this warp writes in it: the label to place after
+    the pass, or None where every warp writes."""
+    if warp_bit is None or len(pass_.warps) == context.geometry.block.warps:
+        return None
+    label = f"{name}_done"
+    mine = builder.emit(ptx.AndOp("b32", warp_bit, sum(1 << w for w in pass_.warps)))
     idle = builder.emit(ptx.SetpOp("eq", "b32", mine, 0))
     builder.emit_all(ptx.BraOp(label, guard=idle))
+    return label
 
 
 def _stage_plan(context: _KernelContext) -> StagePlan:
