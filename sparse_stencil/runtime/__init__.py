@@ -14,8 +14,9 @@ without pycuda, the CUDA driver or a GPU raises :class:`RuntimeUnavailable`.
 global points ``[origin - halo, origin + m + halo)``: compile for that shape, and between
 steps fill its band with the neighbours' interior points (a halo exchange) or, on the
 global boundary, keep the boundary values. Run one step per exchange
-(``kernel.run(x, steps=1)``) on a device array, or queue the launches yourself with
-:func:`~sparse_stencil.runtime.launcher.launch_steps` on explicit buffer pointers.
+(``kernel.run(x, steps=1)``) on a device array, or queue the launches of some steps
+yourself with :func:`~sparse_stencil.runtime.launcher.launch_all` on explicit buffer
+pointers (a fused kernel's launches each apply several steps, a remainder kernel the rest).
 """
 
 from sparse_stencil.runtime.errors import (
