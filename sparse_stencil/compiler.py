@@ -573,8 +573,10 @@ def _block_points(geometry: Geometry | DirectGeometry, block: tuple[int, int, in
     """Interior points that the CUDA block `block` updates."""
     index = list(reversed(block[: geometry.dims]))
     return math.prod(
-        max(0, min(e, i - b * e))
-        for b, e, i in zip(index, geometry.extent, geometry.interior, strict=True)
+        max(0, min((b + 1) * e - lead, i) - max(b * e - lead, 0))
+        for b, e, i, lead in zip(
+            index, geometry.extent, geometry.interior, geometry.leads, strict=True
+        )
     )
 
 

@@ -17,7 +17,7 @@ every block does (docs/design.md, "Kernel generation"):
     }
 
 An f32 grid in a split precision mode (:mod:`sparse_stencil.kernel.precision`) says so in
-the header, after the pad (and overhang): ``... pad 8 compute "split-f16" {``; its
+the header, after the pad (and overhang and lead): ``... pad 8 compute "split-f16" {``; its
 instruction is then the 16-bit one and its fragment table has 20 words per lane and step.
 A kernel that applies k > 1 steps per launch (temporal fusion,
 :mod:`sparse_stencil.kernel.fusion`) says so last: ``... pad 8 fuse 2 {``; its box is then
@@ -125,7 +125,9 @@ class KernelOp(IRDLOperation):
     `pad` the block layout (:class:`~.geometry.BlockLayout`, CUDA cores:
     :class:`~sparse_stencil.kernel.direct.ThreadLayout`); `overhang`, when present, the
     elements staged past the halo at the high end of the innermost axis (gathers of 16-byte
-    runs reach that far, :mod:`sparse_stencil.layout.runs`); `fuse`, when present, the
+    runs reach that far, :mod:`sparse_stencil.layout.runs`); `lead`, when present, the
+    output points that blocks compute before the interior on the innermost axis (to put the
+    tiles where their runs are aligned); `fuse`, when present, the
     steps one launch applies (more than one, :mod:`sparse_stencil.kernel.fusion`).
     """
 
@@ -140,6 +142,7 @@ class KernelOp(IRDLOperation):
     arrangement = prop_def(DenseArrayBase.constr(i64))
     pad = prop_def(IntAttr)
     overhang = opt_prop_def(IntAttr)
+    lead = opt_prop_def(IntAttr)
     compute = opt_prop_def(StringAttr)
     fuse = opt_prop_def(IntAttr)
     body = region_def("single_block")
@@ -170,6 +173,7 @@ class KernelOp(IRDLOperation):
                 "arrangement": _ints(block.arrangement),
                 "pad": IntAttr(block.pad),
                 **_overhang(geometry),
+                **({"lead": IntAttr(geometry.lead)} if geometry.lead else {}),
                 **({} if compute is None else {"compute": StringAttr(compute)}),
                 **({"fuse": IntAttr(geometry.fuse)} if geometry.fuse > 1 else {}),
             },
@@ -218,6 +222,7 @@ class KernelOp(IRDLOperation):
             self.overhang.data if self.overhang is not None else 0,
             SPLIT_PLANES if self.compute is not None else 1,
             self.fuse.data if self.fuse is not None else 1,
+            self.lead.data if self.lead is not None else 0,
         )
 
     def _direct_geometry(self) -> DirectGeometry:
@@ -305,21 +310,14 @@ class KernelOp(IRDLOperation):
         groups = _parse_int(parser, "groups")
         arrangement = _parse_list(parser, "arrangement")
         pad = _parse_int(parser, "pad")
-        overhang = (
-            {"overhang": IntAttr(parser.parse_integer(allow_boolean=False))}
-            if parser.parse_optional_keyword("overhang") is not None
-            else {}
-        )
+        overhang = _parse_optional_int(parser, "overhang")
+        lead = _parse_optional_int(parser, "lead")
         compute = (
             {"compute": StringAttr(parser.parse_str_literal())}
             if parser.parse_optional_keyword("compute") is not None
             else {}
         )
-        fuse = (
-            {"fuse": IntAttr(parser.parse_integer(allow_boolean=False))}
-            if parser.parse_optional_keyword("fuse") is not None
-            else {}
-        )
+        fuse = _parse_optional_int(parser, "fuse")
         body = parser.parse_region()
         op = cls.__new__(cls)
         IRDLOperation.__init__(
@@ -335,6 +333,7 @@ class KernelOp(IRDLOperation):
                 "arrangement": _ints(arrangement),
                 "pad": IntAttr(pad),
                 **overhang,
+                **lead,
                 **compute,
                 **fuse,
             },
@@ -355,11 +354,20 @@ class KernelOp(IRDLOperation):
         )
         if self.overhang is not None:
             printer.print_string(f"overhang {self.overhang.data} ")
+        if self.lead is not None:
+            printer.print_string(f"lead {self.lead.data} ")
         if self.compute is not None:
             printer.print_string(f'compute "{self.compute.data}" ')
         if self.fuse is not None:
             printer.print_string(f"fuse {self.fuse.data} ")
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+
+
+def _parse_optional_int(parser: Parser, keyword: str) -> dict[str, IntAttr]:
+    """``keyword N`` as the property `keyword`, where present (else none)."""
+    if parser.parse_optional_keyword(keyword) is None:
+        return {}
+    return {keyword: IntAttr(parser.parse_integer(allow_boolean=False))}
 
 
 def _overhang(geometry: Geometry | DirectGeometry) -> dict[str, IntAttr]:

@@ -84,6 +84,11 @@ class StagedTiling(ABC):
     that reach beyond it (:mod:`sparse_stencil.layout.runs`)."""
     fuse: int = 1
     """Steps one launch applies (temporal fusion, :mod:`sparse_stencil.kernel.fusion`)."""
+    lead: int = 0
+    """Output points computed before the interior's start on the innermost axis: blocks
+    tile ``[r - lead, n - r)`` there, so that the tiles' origins sit where their layout's
+    runs start at 16-byte boundaries (:attr:`~sparse_stencil.layout.morphing.TileMaps.phase`).
+    The points before ``r`` are never stored."""
 
     @property
     @abstractmethod
@@ -115,10 +120,18 @@ class StagedTiling(ABC):
         """Points per axis that the kernel updates."""
         return tuple(n - 2 * r for n, r in zip(self.shape, self.halo, strict=True))
 
+    @property
+    def leads(self) -> tuple[int, ...]:
+        """Per axis, output points computed before the interior (the `lead`, innermost)."""
+        return (0,) * (self.dims - 1) + (self.lead,)
+
     @functools.cached_property
     def blocks(self) -> tuple[int, ...]:
-        """Blocks per axis: enough to cover the interior."""
-        return tuple(-(-i // e) for i, e in zip(self.interior, self.extent, strict=True))
+        """Blocks per axis: enough to cover the interior and the lead."""
+        return tuple(
+            -(-(i + lead) // e)
+            for i, lead, e in zip(self.interior, self.leads, self.extent, strict=True)
+        )
 
     def ring(self, steps: int) -> tuple[int, ...]:
         """Points per axis, on each side of the output box, that a round of a fused kernel
@@ -141,14 +154,35 @@ class StagedTiling(ABC):
         return tuple(r + w for r, w in zip(self.halo, self.ring(self.fuse - 1), strict=True))
 
     @property
+    def origin(self) -> tuple[int, ...]:
+        """Per axis, where the output box starts in the staged box: after the reach, and on
+        the innermost axis after as many points more as keep the box's start 16 bytes
+        aligned in the grid when the blocks start `lead` points early."""
+        return self._origin
+
+    @functools.cached_property
+    def _origin(self) -> tuple[int, ...]:
+        origin = list(self.reach)
+        origin[-1] += -self.lead % (16 // self.staged_bytes)
+        return tuple(origin)
+
+    @property
+    def early(self) -> tuple[int, ...]:
+        """Per axis, points from the staged box's start to the block's output origin less
+        the halo, plus the lead: the box of block b starts at ``b E - early`` in the grid."""
+        return tuple(
+            o - r + lead for o, r, lead in zip(self.origin, self.halo, self.leads, strict=True)
+        )
+
+    @property
     def box(self) -> tuple[int, ...]:
-        """Extents of the staged input box: the output box, the reach of its steps' halos
-        on each side, and the overhang."""
+        """Extents of the staged input box: the output box, before it its origin (the
+        reach of its steps' halos), after it the reach and the overhang."""
         return self._box
 
     @functools.cached_property
     def _box(self) -> tuple[int, ...]:
-        box = [e + 2 * r for e, r in zip(self.extent, self.reach, strict=True)]
+        box = [e + o + r for e, o, r in zip(self.extent, self.origin, self.reach, strict=True)]
         box[-1] += self.overhang
         return tuple(box)
 
@@ -163,9 +197,7 @@ class StagedTiling(ABC):
         output rows and the staged pitch are all multiples of it (then every access is
         aligned, and wholly inside or outside the grid), else 1."""
         vector = 16 // self.staged_bytes
-        # a fused box starts (reach - halo) before the block's output box minus its halo
-        early = self.reach[-1] - self.halo[-1]
-        aligned = (self.shape[-1], self.extent[-1], self.pitch, early)
+        aligned = (self.shape[-1], self.extent[-1], self.pitch, self.early[-1])
         return vector if all(n % vector == 0 for n in aligned) else 1
 
     @property
@@ -220,6 +252,9 @@ class Geometry(StagedTiling):
     type); the grid then holds f32 values. 1 otherwise: the grid's elements as they are."""
     fuse: int = 1
     """Steps one launch applies (:mod:`sparse_stencil.kernel.fusion`)."""
+    lead: int = 0
+    """Output points computed before the interior on the innermost axis (see
+    :attr:`StagedTiling.lead`)."""
 
     def __post_init__(self) -> None:
         if self.fuse < 1:
@@ -282,7 +317,7 @@ class Geometry(StagedTiling):
         if self.planes == 1:
             return super().stage_vector
         vector = 16 // self.global_bytes
-        aligned = (self.shape[-1], self.extent[-1], self.pitch)
+        aligned = (self.shape[-1], self.extent[-1], self.pitch, self.early[-1])
         return vector if all(n % vector == 0 for n in aligned) else 1
 
     @property

@@ -57,6 +57,7 @@ from sparse_stencil.kernel.tables import (
     step_instructions,
     tile_bases,
 )
+from sparse_stencil.layout.runs import RUN
 
 TILE_SLACK = 1.3
 MAX_TILES = 4
@@ -140,6 +141,7 @@ class StepPlan:
             BlockLayout(1, 1, (8,) + (1,) * (dims - 1)),
             instruction.element_bytes,
             overhang(layout),
+            lead=lead(layout),
         )
         probe = _with_pad(probe, -probe.box[-1] % (16 // instruction.element_bytes))
         rounds = gather_rounds(
@@ -156,6 +158,15 @@ def overhang(layout: KernelLayout) -> int:
     innermost axis (runs of :mod:`sparse_stencil.layout.runs` may)."""
     reach = int(layout.inputs[:, -1].max()) - (layout.tile[-1] - 1 + layout.halo[-1])
     return max(reach, 0)
+
+
+def lead(layout: KernelLayout) -> int:
+    """Output points that blocks compute before the interior on the innermost axis so that
+    the tiles' origins sit at `layout`'s phase (:attr:`~.morphing.TileMaps.phase`), in the
+    grid's residues modulo 8 (16 bytes of a 16-bit grid); 0 without a phase."""
+    if layout.phase is None:
+        return 0
+    return (layout.halo[-1] - layout.phase) % RUN
 
 
 def uniform_alignment(geometry: Geometry) -> int:
@@ -274,6 +285,7 @@ def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: St
     stage = planes * rows * chunks * per_access + rows + chunks + planes
     convert = 0 if geometry.global_bytes == 4 else 1
     store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
+    store += 8 if geometry.lead else 0  # per value a compare with the interior's start, an and
     products = _pass_instructions(instruction, geometry, plan, convert)
     return products + stage + store + geometry.fuse - 1 + 20 + 2 * dims
 
@@ -381,6 +393,7 @@ def choose_block(
             overhang(layout),
             planes,
             steps,
+            lead(layout),
         )
         geometry = _with_pad(geometry, pads(geometry)[0])
         if steps == 1:

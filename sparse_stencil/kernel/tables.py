@@ -136,7 +136,7 @@ def tile_bases(geometry: Geometry) -> npt.NDArray[np.int64]:
     """Per thread, the shared-memory byte offset of its B tile's origin (tile g of its warp,
     first group): word 0 of the thread table."""
     threads = np.arange(geometry.block.threads)
-    origins = _tile_origins(geometry, threads // WARP, threads % WARP // 4) + geometry.reach
+    origins = _tile_origins(geometry, threads // WARP, threads % WARP // 4) + geometry.origin
     return origins @ (np.array(geometry.shared_strides) * geometry.element_bytes)
 
 

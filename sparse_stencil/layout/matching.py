@@ -133,7 +133,7 @@ class SparseGemm(TileMaps):
         real = self.permutation >= 0
         matrix = np.zeros((dense.shape[0], self.k_before))
         matrix[:, self.permutation[real]] = dense[:, real]
-        return TiledGemm(self.tile, self.halo, self.outputs, self.inputs, matrix)
+        return TiledGemm(self.tile, self.halo, self.outputs, self.inputs, matrix, phase=self.phase)
 
     def check(self) -> None:
         """Raise :class:`StencilError` unless this is a valid n:m form of a stencil GEMM.
@@ -240,6 +240,7 @@ def sparsify(gemm: TiledGemm, conversion: Conversion) -> SparseGemm:
         permutation=permutation,
         values=np.asarray(values, dtype=np.float64),
         metadata=metadata,
+        phase=gemm.phase,
     )
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,11 @@ class TileMaps:
     """(m, d): row i writes the point at ``origin + outputs[i]``."""
     inputs: npt.NDArray[np.int64]
     """(K, d): column k of the morphed GEMM reads the point at ``origin + inputs[k]``."""
+    phase: int | None = field(default=None, kw_only=True)
+    """The residue modulo 8 of the tile origins' innermost grid coordinate that the layout
+    assumes: its 16-byte runs (:mod:`sparse_stencil.layout.runs`) start at the offsets x
+    with ``(x + phase) % 8 == 0``. None: the halo's, where blocks that tile the interior
+    from its start put the tiles."""
 
     @property
     def dims(self) -> int:
@@ -86,7 +91,12 @@ class TiledGemm(TileMaps):
         """The GEMM of `columns` only, in that order."""
         index = np.asarray(columns, dtype=np.int64)
         return TiledGemm(
-            self.tile, self.halo, self.outputs, self.inputs[index], self.matrix[:, index]
+            self.tile,
+            self.halo,
+            self.outputs,
+            self.inputs[index],
+            self.matrix[:, index],
+            phase=self.phase,
         )
 
     def row_masks(self) -> npt.NDArray[np.int64]:

@@ -46,6 +46,11 @@ class SplitGemm:
         return self.dense.halo
 
     @property
+    def phase(self) -> int | None:
+        """Where the tile's runs assume its origin (:attr:`.morphing.TileMaps.phase`)."""
+        return self.sparse.phase
+
+    @property
     def outputs(self) -> npt.NDArray[np.int64]:
         """The scatter map, one offset per row."""
         return self.dense.outputs

@@ -494,7 +494,7 @@ def _store_shared(
         for group in pass_.groups
     ]
     origin = buffer + size * sum(
-        (r + s) * stride for r, s, stride in zip(geometry.reach, pass_.shift, strides, strict=True)
+        (o + s) * stride for o, s, stride in zip(geometry.origin, pass_.shift, strides, strict=True)
     )
     for value in range(4):
         coordinates = words[value * (1 + dims) + 1 : (value + 1) * (1 + dims)]
@@ -570,14 +570,24 @@ def _store(
                     combine=None if others is None else ("and", others),
                 )
             )
+        # a lead puts the first block's first points before the interior; in 1D only
+        # group 0 reaches them (a group shift is wider than the lead)
+        low = (
+            emit(ptx.SetpOp("ge", "s32", entry[dims], context.registers.firsts[-1]))
+            if geometry.lead
+            else None
+        )
+        if dims > 1:
+            others, low = builder.both(others, low), None
         for group, accumulator in enumerate(accumulators):
+            above = builder.both(others, low if group == 0 else None)
             guard = emit(
                 ptx.SetpOp(
                     "lt",
                     "s32",
                     entry[1],
                     first_limits[group],
-                    combine=None if others is None else ("and", others),
+                    combine=None if above is None else ("and", above),
                 )
             )
             _store_rounded(

@@ -80,8 +80,23 @@ class StagedBlock(Protocol):
         ...
 
     @property
-    def reach(self) -> tuple[int, ...]:
-        """Points staged on each side of the output box (the halo times the fused steps)."""
+    def origin(self) -> tuple[int, ...]:
+        """Where the output box starts in the staged box."""
+        ...
+
+    @property
+    def early(self) -> tuple[int, ...]:
+        """Points the staged box of block b starts before ``b E`` in the grid."""
+        ...
+
+    @property
+    def lead(self) -> int:
+        """Output points before the interior on the innermost axis."""
+        ...
+
+    @property
+    def leads(self) -> tuple[int, ...]:
+        """The lead per axis (0 but on the innermost)."""
         ...
 
     @property
@@ -132,7 +147,7 @@ class StagedBlock(Protocol):
 
 def output_offset(tiling: StagedBlock) -> int:
     """Elements from the block's input box origin to its output origin in the grid."""
-    return sum(r * s for r, s in zip(tiling.reach, tiling.global_strides, strict=True))
+    return sum(o * s for o, s in zip(tiling.origin, tiling.global_strides, strict=True))
 
 
 @dataclass(frozen=True)
@@ -150,8 +165,8 @@ class Registers:
     """Flat element index of the block's input box origin in the grid (negative where a
     fused box starts before the grid)."""
     firsts: list[SSAValue]
-    """Per axis, minus the block's output origin in the interior (``-b E``): where the
-    interior starts from that origin; empty unless the kernel fuses steps."""
+    """Per axis, where the interior starts from the block's output origin (``lead - b E``);
+    empty unless the kernel fuses steps or has a lead."""
     shared: SSAValue
     """Shared-memory address of the staged box."""
 
@@ -167,31 +182,32 @@ def prologue(builder: Builder, tiling: StagedBlock, name: str) -> Registers:
     warp = emit(ptx.ShrOp("u32", tid, 5))
     dims = tiling.dims
     block_ids = [emit(ptx.SpecialRegOp(f"ctaid.{'xyz'[dims - 1 - a]}")) for a in range(dims)]
+    leads = tiling.leads
     limits = [
-        emit(ptx.MadOp("s32", block_ids[a], -tiling.extent[a], tiling.interior[a]))
+        emit(ptx.MadOp("s32", block_ids[a], -tiling.extent[a], tiling.interior[a] + leads[a]))
         for a in range(dims)
     ]
     strides = tiling.global_strides
     box_start = emit(ptx.MulOp("s32", block_ids[0], tiling.extent[0] * strides[0], mode="lo"))
     for a in range(1, dims):
         box_start = emit(ptx.MadOp("s32", block_ids[a], tiling.extent[a] * strides[a], box_start))
-    early = _early(tiling)
+    early = tiling.early
     if any(early):
         box_start = emit(
             ptx.SubOp("s32", box_start, sum(e * s for e, s in zip(early, strides, strict=True)))
         )
     firsts = (
-        [emit(ptx.MulOp("s32", block_ids[a], -tiling.extent[a], mode="lo")) for a in range(dims)]
-        if tiling.fuse > 1
+        [
+            emit(ptx.MadOp("s32", block_ids[a], -tiling.extent[a], leads[a]))
+            if leads[a]
+            else emit(ptx.MulOp("s32", block_ids[a], -tiling.extent[a], mode="lo"))
+            for a in range(dims)
+        ]
+        if tiling.fuse > 1 or tiling.lead
         else []
     )
     shared = emit(ptx.AddressOfOp(f"{name}_box", "u32"))
     return Registers(x, y, tid, lane, warp, limits, box_start, firsts, shared)
-
-
-def _early(tiling: StagedBlock) -> list[int]:
-    """Per axis, points the staged box starts before the output box less one halo."""
-    return [e - r for e, r in zip(tiling.reach, tiling.halo, strict=True)]
 
 
 Convert = Callable[[Builder, Sequence[SSAValue]], list[SSAValue]]
@@ -226,19 +242,20 @@ def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: Sta
     emit = builder.emit
     dims, box = tiling.dims, tiling.box
     gstrides, sstrides = tiling.global_strides, tiling.shared_strides
-    # Points of the box inside the grid, per axis: the box starts at the block's output
-    # origin minus the reach, so its points from `limit + r + reach` on are past the grid's
-    # end; a fused box's points before `early - b E` are before its start.
+    # Points of the box inside the grid, per axis: the box starts `origin` before the
+    # block's output origin, so its points from `limit + r + origin` on are past the grid's
+    # end; a box that may start before the grid has its points before `first + origin - r`
+    # there.
     in_grid = [
-        emit(ptx.MinOp("s32", emit(ptx.AddOp("s32", limit, r + reach)), extent))
-        for limit, r, reach, extent in zip(
-            registers.limits, tiling.halo, tiling.reach, box, strict=True
+        emit(ptx.MinOp("s32", emit(ptx.AddOp("s32", limit, r + origin)), extent))
+        for limit, r, origin, extent in zip(
+            registers.limits, tiling.halo, tiling.origin, box, strict=True
         )
     ]
     lows = (
         [
-            emit(ptx.AddOp("s32", first, early))
-            for first, early in zip(registers.firsts, _early(tiling), strict=True)
+            emit(ptx.AddOp("s32", first, origin - r))
+            for first, origin, r in zip(registers.firsts, tiling.origin, tiling.halo, strict=True)
         ]
         if registers.firsts
         else []
