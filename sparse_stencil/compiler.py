@@ -60,9 +60,9 @@ from sparse_stencil.kernel.tables import KernelLayout
 from sparse_stencil.layout.matching import convert_gemm, sparsify
 from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
 from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
+from sparse_stencil.layout.pieces import convert_pieces
 from sparse_stencil.layout.runs import (
     RUN,
-    convert_runs,
     order_dense_runs,
     run_tiles,
     split_runs,
@@ -492,7 +492,7 @@ def candidate_layouts(
     if k_order == "runs" and not runs:
         raise StencilError(f"k_order 'runs' needs a tile a multiple of {RUN} points wide")
     if instruction.sparse:
-        converted: list[KernelLayout] = [sparsify(*convert_runs(g)) for g in runs]
+        converted: list[KernelLayout] = [sparsify(*convert_pieces(g)) for g in runs]
         splits = [split_runs(g) for g in runs]
         converted += [split for split in splits if split is not None]
         return _sparse_layouts(stencil, storage, tile, k_order) + converted

@@ -285,7 +285,7 @@ def _warp_instructions(instruction: MmaInstruction, geometry: Geometry, plan: St
     stage = planes * rows * chunks * per_access + rows + chunks + planes
     convert = 0 if geometry.global_bytes == 4 else 1
     store = 4 * (3 + dims) + block.groups * 4 * (2 + convert)
-    store += 8 if geometry.lead else 0  # per value a compare with the interior's start, an and
+    store += 4 if geometry.lead else 0  # per value a compare with the interior's start
     products = _pass_instructions(instruction, geometry, plan, convert)
     return products + stage + store + geometry.fuse - 1 + 20 + 2 * dims
 

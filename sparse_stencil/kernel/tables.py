@@ -211,24 +211,32 @@ def slot_offsets(
 
 
 def _fill_padding_runs(points: npt.NDArray[np.int64], real: npt.NDArray[np.bool_]) -> None:
-    """Give a lane run (the 8 slots ``8J + 2t + i`` of lane t in a block of 32, or 4 in a
-    block of 16) that is all padding the points of its chunk partner (lane ``t ^ 1``) where
-    those are one run of neighbours, so that both lanes load 16 (8) bytes at once
-    (:mod:`sparse_stencil.layout.runs`); in place, marking them real."""
+    """Give a lane's registers that are all padding in a segment of 4 or 2 (the slots
+    ``8J + 2t + i`` of lane t for J in the segment, in a step of 32 or 16 slots) the points
+    of another lane's registers there (its chunk partner ``t ^ 1`` first) where those are
+    one run of neighbours, so that every lane loads 16 (8) bytes at once
+    (:mod:`sparse_stencil.layout.pieces`); in place, marking them real."""
     for start in range(0, len(points) - 15, 32):
-        size = min(32, len(points) - start)
-        lanes = [
-            [start + 8 * j + 2 * t + i for j in range(size // 8) for i in range(2)]
-            for t in range(4)
-        ]
-        for t, lane in enumerate(lanes):
-            partner = lanes[t ^ 1]
-            if real[lane].any() or not real[partner].all():
-                continue
-            run = points[partner]
-            if (run[:, :-1] == run[0, :-1]).all() and (np.diff(run[:, -1]) == 1).all():
-                points[lane] = run
-                real[lane] = True
+        registers = min(32, len(points) - start) // 8
+        for width in (4, 2):
+            for first in range(0, registers - width + 1, width):
+                lanes = [
+                    [start + 8 * j + 2 * t + i for j in range(first, first + width) for i in (0, 1)]
+                    for t in range(4)
+                ]
+                for t, lane in enumerate(lanes):
+                    if real[lane].any():
+                        continue
+                    for other in (lanes[t ^ 1], lanes[t ^ 2], lanes[t ^ 3]):
+                        if real[other].all() and _is_run(points[other]):
+                            points[lane] = points[other]
+                            real[lane] = True
+                            break
+
+
+def _is_run(points: npt.NDArray[np.int64]) -> bool:
+    """Whether `points` are neighbours on the innermost axis, in order."""
+    return bool((points[:, :-1] == points[0, :-1]).all() and (np.diff(points[:, -1]) == 1).all())
 
 
 def _fill_padding_pairs(

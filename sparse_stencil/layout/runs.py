@@ -97,7 +97,7 @@ def convert_runs(gemm: TiledGemm) -> tuple[TiledGemm, Conversion]:
     fitting pairs, a run without a partner beside padding (module docstring)."""
     start = time.perf_counter()
     wide = widen(gemm)
-    pairs = _pair_runs(_chunk_counts(wide))
+    pairs = pair_runs(_chunk_counts(wide))
     slots = _sparse_slots([(_columns(a), None if b is None else _columns(b)) for a, b in pairs])
     return wide, _conversion(gemm, wide, slots, start)
 
@@ -107,7 +107,7 @@ def split_runs(gemm: TiledGemm) -> SplitGemm | None:
     on dense ones, so that no run needs padding; None when all or none pair."""
     start = time.perf_counter()
     wide = widen(gemm)
-    pairs = _pair_runs(_chunk_counts(wide))
+    pairs = pair_runs(_chunk_counts(wide))
     alone = [a for a, b in pairs if b is None]
     paired = [(a, b) for a, b in pairs if b is not None]
     if not alone or not paired:
@@ -182,7 +182,7 @@ def _chunk_counts(wide: TiledGemm) -> npt.NDArray[np.int64]:
     return (per_point[:, 0::2] + per_point[:, 1::2]).transpose(0, 2, 1)
 
 
-def _pair_runs(counts: npt.NDArray[np.int64]) -> list[tuple[int, int | None]]:
+def pair_runs(counts: npt.NDArray[np.int64]) -> list[tuple[int, int | None]]:
     """Runs in pairs that fit (no row over 2 non-zeros in a shared chunk), greedily: the run
     with the fewest partners left first, with its partner of fewest partners; a run with
     none left pairs with padding (None). Pairs are ordered by their first run."""

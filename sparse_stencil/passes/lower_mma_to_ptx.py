@@ -573,12 +573,20 @@ def _store(
         # a lead puts the first block's first points before the interior; in 1D only
         # group 0 reaches them (a group shift is wider than the lead)
         low = (
-            emit(ptx.SetpOp("ge", "s32", entry[dims], context.registers.firsts[-1]))
+            emit(
+                ptx.SetpOp(
+                    "ge",
+                    "s32",
+                    entry[dims],
+                    context.registers.firsts[-1],
+                    combine=None if others is None else ("and", others),
+                )
+            )
             if geometry.lead
             else None
         )
-        if dims > 1:
-            others, low = builder.both(others, low), None
+        if dims > 1 and low is not None:
+            others, low = low, None
         for group, accumulator in enumerate(accumulators):
             above = builder.both(others, low if group == 0 else None)
             guard = emit(

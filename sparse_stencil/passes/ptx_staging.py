@@ -252,27 +252,23 @@ def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: Sta
             registers.limits, tiling.halo, tiling.origin, box, strict=True
         )
     ]
-    lows = (
-        [
-            emit(ptx.AddOp("s32", first, origin - r))
-            for first, origin, r in zip(registers.firsts, tiling.origin, tiling.halo, strict=True)
-        ]
-        if registers.firsts
-        else []
-    )
+    lows: list[SSAValue | None] = [None] * dims
+    for a, first in enumerate(registers.firsts):
+        if tiling.early[a]:
+            lows[a] = emit(ptx.AddOp("s32", first, tiling.origin[a] - tiling.halo[a]))
     vector = plan.vector
     lanes = registers.tid if dims == 1 else registers.lane
     columns = lanes if vector == 1 else emit(ptx.ShlOp("b32", lanes, vector.bit_length() - 1))
     width = (tiling.block.threads if dims == 1 else WARP) * vector
     column_grid = emit(ptx.SubOp("s32", in_grid[-1], columns))
-    column_low = emit(ptx.SubOp("s32", lows[-1], columns)) if lows else None
+    column_low = None if lows[-1] is None else emit(ptx.SubOp("s32", lows[-1], columns))
     rows: list[tuple[int, SSAValue | None, SSAValue | None]] = [(0, None, None)]
     global_offset = columns
     shared_offset = columns
     if dims >= 2:
         warps = tiling.block.threads // WARP
         row_grid = emit(ptx.SubOp("s32", in_grid[-2], registers.warp))
-        row_low = emit(ptx.SubOp("s32", lows[-2], registers.warp)) if lows else None
+        row_low = None if lows[-2] is None else emit(ptx.SubOp("s32", lows[-2], registers.warp))
         rows = [
             (
                 it * warps,
@@ -311,7 +307,7 @@ def stage(builder: Builder, tiling: StagedBlock, registers: Registers, plan: Sta
         plane_guard = (
             builder.both(
                 emit(ptx.SetpOp("gt", "s32", in_grid[0], plane)),
-                _low_guard(builder, lows[0] if lows else None, plane),
+                _low_guard(builder, lows[0], plane),
             )
             if dims == 3
             else None
