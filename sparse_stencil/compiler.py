@@ -55,15 +55,21 @@ from sparse_stencil.kernel.precision import (
     resolve_compute,
     split_type,
 )
-from sparse_stencil.kernel.search import MAX_TILES, TILE_SLACK, KernelChoice, choose_kernel
+from sparse_stencil.kernel.search import (
+    MAX_TILES,
+    TILE_SLACK,
+    KernelChoice,
+    StepPlan,
+    choose_kernel,
+    lead,
+)
 from sparse_stencil.kernel.tables import KernelLayout
 from sparse_stencil.layout.matching import convert_gemm, sparsify
 from sparse_stencil.layout.morphing import TiledGemm, check_tile, format_tile, morph, tile_shapes
 from sparse_stencil.layout.pairing import convert_pairs, order_dense_pairs
-from sparse_stencil.layout.pieces import convert_pieces
+from sparse_stencil.layout.pieces import dense_orders, sparse_orders
 from sparse_stencil.layout.runs import (
     RUN,
-    order_dense_runs,
     run_tiles,
     split_runs,
 )
@@ -480,8 +486,10 @@ def candidate_layouts(
     pair-aware one (:mod:`sparse_stencil.layout.pairing`, "pairs"). On the dense path the
     morphed K, padded to 16, takes the bound's place, and for 16-bit grids the columns are
     ordered pairs first. For 16-bit grids both paths add the tiles whose inputs load in
-    16-byte runs (:mod:`sparse_stencil.layout.runs`, "runs"), 2:4-converted by pairs of
-    runs on the sparse one, and split there where some runs find no partner.
+    16-byte runs (:mod:`sparse_stencil.layout.runs`, "runs"), 2:4-converted on the sparse
+    one by aligned pieces (:mod:`sparse_stencil.layout.pieces`: whole runs, or pieces of 16,
+    8 and 4 bytes at the tile phase that suits them), and split there where some runs find
+    no partner.
     """
     if k_order not in K_ORDERS:
         raise StencilError(f"unknown k_order '{k_order}': expected one of {', '.join(K_ORDERS)}")
@@ -492,7 +500,10 @@ def candidate_layouts(
     if k_order == "runs" and not runs:
         raise StencilError(f"k_order 'runs' needs a tile a multiple of {RUN} points wide")
     if instruction.sparse:
-        converted: list[KernelLayout] = [sparsify(*convert_pieces(g)) for g in runs]
+        converted: list[KernelLayout] = [
+            _cheapest_order([sparsify(*order) for order in sparse_orders(g)], instruction)
+            for g in runs
+        ]
         splits = [split_runs(g) for g in runs]
         converted += [split for split in splits if split is not None]
         return _sparse_layouts(stencil, storage, tile, k_order) + converted
@@ -504,7 +515,19 @@ def candidate_layouts(
             key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m),
         )[:MAX_TILES]
         dense += [order_dense_pairs(g) if sixteen_bit else g for g in gemms]
-    return dense + [order_dense_runs(g) for g in runs]
+    return dense + [_cheapest_order(dense_orders(g), instruction) for g in runs]
+
+
+def _cheapest_order(orders: Sequence[KernelLayout], instruction: MmaInstruction) -> KernelLayout:
+    """Of one tile's K orders (:mod:`sparse_stencil.layout.pieces`), the one whose tile
+    product issues the fewest warp-instructions per group, for a block of 8 groups (then
+    the one without a lead): only it goes on to the block search."""
+
+    def issued(order: KernelLayout) -> tuple[float, int]:
+        shared, per_group = StepPlan.of(order, instruction).product(16, 1)
+        return per_group + shared / 8, lead(order)
+
+    return min(orders, key=issued)
 
 
 def _sparse_layouts(

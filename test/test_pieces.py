@@ -9,22 +9,24 @@ import dataclasses
 import zlib
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from compiled_cases import assert_exact, dyadic_variant, integer_grid
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 
 from sparse_stencil import catalog
-from sparse_stencil.compiler import build_kernel
+from sparse_stencil.compiler import build_kernel, candidate_layouts
 from sparse_stencil.context import make_context
 from sparse_stencil.dialects import mma
 from sparse_stencil.dialects.lstencil import GridType
 from sparse_stencil.dtypes import storage_type
-from sparse_stencil.kernel.instruction import SPARSE_F16, instruction_for
+from sparse_stencil.kernel.instruction import DENSE_F16, SPARSE_F16, MmaInstruction, instruction_for
 from sparse_stencil.kernel.search import StepPlan, choose_block, lead
-from sparse_stencil.layout.matching import PADDING, sparsify
-from sparse_stencil.layout.morphing import morph
-from sparse_stencil.layout.pieces import SIZES, convert_pieces, covering_pieces
+from sparse_stencil.kernel.tables import KernelLayout, step_instructions
+from sparse_stencil.layout.matching import PADDING, SparseGemm, sparsify
+from sparse_stencil.layout.morphing import TiledGemm, morph
+from sparse_stencil.layout.pieces import SIZES, covering_pieces, dense_orders, sparse_orders
 from sparse_stencil.layout.runs import RUN, convert_runs
 from sparse_stencil.passes.lower_layout_to_mma import kernel_op
 
@@ -53,41 +55,73 @@ def test_pieces_are_aligned_and_cover_the_inputs_once(name: str, phase: int, pai
 
 
 @pytest.mark.parametrize("name", [*STARS, "box2d3r", "box3d2r"])
-def test_pieces_are_a_valid_2_4_form_whose_lanes_load_whole_pieces(name: str) -> None:
+def test_sparse_orders_are_valid_2_4_forms_whose_lanes_load_whole_pieces(name: str) -> None:
     stencil = catalog.get(name)
     gemm = morph(stencil, TILES[stencil.dims])
-    wide, conversion = convert_pieces(gemm)
-    layout = sparsify(wide, conversion)
-    layout.check()  # 2:4 metadata, padding holds zeros, the same stencil as `gemm`
-    assert layout.gemm().stencil() == gemm.stencil()
-    assert len(conversion.permutation) % 16 == 0
-    phase = gemm.halo[-1] if wide.phase is None else wide.phase
-    slots = np.array(conversion.permutation)
-    for register in range(len(slots) // 8):
-        base = register // 4 * 32 + 8 * (register % 4)
-        for t in range(4):
-            pair = slots[base + 2 * t : base + 2 * t + 2]
-            if (pair == PADDING).all():
-                continue
-            # a lane's register holds two neighbours, the first at an even phase offset
-            points = wide.inputs[pair]
-            assert points[1, -1] == points[0, -1] + 1
-            assert (points[0, -1] + phase) % 2 == 0
+    for wide, conversion in sparse_orders(gemm):
+        layout = sparsify(wide, conversion)
+        layout.check()  # 2:4 metadata, padding holds zeros, the same stencil as `gemm`
+        assert layout.gemm().stencil() == gemm.stencil()
+        assert len(conversion.permutation) % 16 == 0
+        _assert_registers_hold_aligned_neighbours(wide, np.array(conversion.permutation))
+
+
+@pytest.mark.parametrize("name", [*STARS, "box2d3r", "box3d2r"])
+def test_dense_orders_are_column_permutations_whose_lanes_load_whole_pieces(name: str) -> None:
+    stencil = catalog.get(name)
+    gemm = morph(stencil, TILES[stencil.dims])
+    for order in dense_orders(gemm):
+        assert order.stencil() == gemm.stencil()
+        _assert_registers_hold_aligned_neighbours(order, np.arange(order.k))
+
+
+def _assert_registers_hold_aligned_neighbours(
+    wide: TiledGemm, slots: npt.NDArray[np.int64]
+) -> None:
+    """Every lane register (slots ``8J + 2t``, ``+ 1``) holds two neighbours, the first at
+    an even offset from the phase, or padding."""
+    phase = wide.halo[-1] if wide.phase is None else wide.phase
+    for first in range(0, len(slots) - 1, 2):
+        pair = slots[first : first + 2]
+        if (pair == PADDING).any():
+            continue
+        points = wide.inputs[pair]
+        assert points[1, -1] == points[0, -1] + 1
+        assert (points[1, :-1] == points[0, :-1]).all()
+        assert (points[0, -1] + phase) % 2 == 0
+
+
+def _chosen(name: str, instruction: MmaInstruction) -> KernelLayout:
+    """The run tile's K order that the compiler builds for `name` (2x8 or 1x2x8 tile)."""
+    stencil = catalog.get(name)
+    tile = TILES[stencil.dims]
+    return candidate_layouts(stencil, storage_type("float16"), instruction, tile, "runs")[0]
 
 
 def test_star2d2r_takes_two_steps_at_phase_0() -> None:
     """The module docstring's example: at phase 0 the four arm rows of a 2x8 tile are one
-    run each, the two centre rows (12 points from -2) a run and two pairs each, in 64
-    slots (two K32 steps, 1 + 2 loads); whole runs at the halo's phase take 96."""
+    run each, the two centre rows (12 points from -2) a run and two pairs each, packed into
+    64 slots (two K32 steps, 1 + 2 loads); whole runs at the halo's phase take 96 (3 + 3)."""
     gemm = morph(catalog.get("star2d2r"), (2, 8))
     _, runs = convert_runs(gemm)
-    wide, conversion = convert_pieces(gemm)
     assert len(runs.permutation) == 96
-    assert wide.phase == 0
-    assert len(conversion.permutation) == 64
-    assert lead(sparsify(wide, conversion)) == 2
-    plan = StepPlan.of(sparsify(wide, conversion), SPARSE_F16)
+    layout = _chosen("star2d2r", SPARSE_F16)
+    assert isinstance(layout, SparseGemm)
+    assert layout.phase == 0
+    assert layout.k_after == 64
+    assert lead(layout) == 2
+    plan = StepPlan.of(layout, SPARSE_F16)
     assert [[load.width for load in r.loads] for r in plan.rounds] == [[4], [2, 2]]
+
+
+@pytest.mark.parametrize(("name", "sparse", "dense"), [("star2d2r", 2, 3), ("star3d2r", 4, 8)])
+def test_star_tiles_issue_fewer_mmas_sparse(name: str, sparse: int, dense: int) -> None:
+    """The K steps of the chosen run-tile orders (each one MMA per group): star2d2r 2 sparse
+    K32 against the dense order's 4 K16 at phase 0 (its best tile, 4x4, takes 3);
+    star3d2r's 1x2x8 tile 4 against 8 (12 arm runs, two centre rows of a run and two pairs:
+    128 slots)."""
+    assert len(step_instructions(_chosen(name, SPARSE_F16), SPARSE_F16)) == sparse
+    assert len(step_instructions(_chosen(name, DENSE_F16), DENSE_F16)) >= dense
 
 
 @pytest.mark.parametrize(
@@ -110,7 +144,7 @@ def test_kernels_with_a_lead_are_exact(
     stencil = dyadic_variant(catalog.get(name), rng)
     storage = storage_type(dtype)
     gemm = morph(stencil, TILES[stencil.dims])
-    wide, conversion = convert_pieces(gemm)
+    wide, conversion = sparse_orders(gemm)[-1]  # pieces at phase 0
     layout = sparsify(dataclasses.replace(wide, phase=0), conversion)
     choice = choose_block(layout, instruction_for(storage, True), shape, "sm_80", fuse=fuse)
     assert choice.geometry.lead == gemm.halo[-1] % RUN
@@ -121,8 +155,7 @@ def test_kernels_with_a_lead_are_exact(
 
 
 def test_lead_round_trips_through_the_mma_dialect() -> None:
-    gemm = morph(catalog.get("star2d2r"), (2, 8))
-    layout = sparsify(*convert_pieces(gemm))
+    layout = _chosen("star2d2r", SPARSE_F16)
     choice = choose_block(layout, SPARSE_F16, (40, 72), "sm_80", fuse=1)
     op = kernel_op("pieces", GridType.of((40, 72), storage_type("float16")), choice)
     text = str(ModuleOp([op]))

@@ -19,11 +19,13 @@ that fit one chunk per register (no row with more than 2 non-zeros among their p
 2J + 1; a greedy matching as for runs), or a piece beside padding. Splitting a unit into its
 two halves keeps it valid, so the packing may trade a run unit for two half-run units
 where that fills a step. Segments fill steps of 4 registers (a last step of 2 is a K16
-step); every segment costs one load per group.
+step); every segment costs one load per group. A dense order packs the same segments with
+any four pieces of a size in one, since nothing constrains what shares a chunk.
 
-:func:`convert_pieces` compares the whole-run conversion with the pieces at the halo's
-phase and at phase 0, each packed with the splits that need the fewest steps, and keeps
-the one with the fewest steps plus loads (then the fewest steps, then no lead).
+:func:`sparse_orders` and :func:`dense_orders` offer the whole-run order and the pieces at
+the halo's phase and at phase 0 (as fine as pairs, or widened to half-runs so that no
+register of a step stays empty), each packed with the splits that need the fewest steps;
+the compiler keeps the one whose tile product the kernel's cost model counts cheapest.
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from sparse_stencil.layout.matching import PADDING, Conversion, lower_bound
 from sparse_stencil.layout.morphing import TiledGemm
-from sparse_stencil.layout.runs import RUN, convert_runs, pair_runs
+from sparse_stencil.layout.runs import RUN, convert_runs, order_dense_runs, pair_runs
 from sparse_stencil.sparsity import TWO_FOUR
 
 SIZES = (8, 4, 2)
@@ -90,45 +93,66 @@ class Packing:
         return slots
 
 
-def convert_pieces(gemm: TiledGemm) -> tuple[TiledGemm, Conversion]:
-    """`gemm` widened to the pieces of its best K order, and that order's 2:4 conversion
-    (module docstring)."""
-    start = time.perf_counter()
-    wide, runs = convert_runs(gemm)
-    steps = -(-len(runs.permutation) // 32)  # one 16-byte load per lane and step
-    options: list[tuple[tuple[int, int, int], TiledGemm, list[int]]] = [
-        (_score(steps, steps, 0), wide, list(runs.permutation))
-    ]
-    for phase, pairs in itertools.product(dict.fromkeys([gemm.halo[-1] % RUN, 0]), (True, False)):
-        pieces, points = covering_pieces(gemm, phase, pairs)
-        widened = _widen(gemm, points, phase)
-        packing = _pack(_units(widened, pieces))
-        lead = (gemm.halo[-1] - phase) % RUN
-        steps = len(packing.steps)
-        options.append((_score(steps, packing.loads, lead), widened, packing.permutation()))
-    _, chosen, slots = min(options, key=lambda option: option[0])
-    return chosen, Conversion(
+def sparse_orders(gemm: TiledGemm) -> list[tuple[TiledGemm, Conversion]]:
+    """`gemm` widened to whole runs, and to pieces at the halo's phase and at phase 0
+    (pairs as they are, or widened to half-runs), each with its 2:4 conversion: the K
+    orders that the kernel search ranks (module docstring)."""
+    orders = [convert_runs(gemm)]
+    for phase, policy in _options(gemm):
+        start = time.perf_counter()
+        sizes, points = covering_pieces(gemm, phase, policy)
+        wide = _widen(gemm, points, phase)
+        slots = _pack(_units(wide, sizes)).permutation()
+        orders.append((wide, _conversion(gemm, wide, slots, start)))
+    return orders
+
+
+def dense_orders(gemm: TiledGemm) -> list[TiledGemm]:
+    """`gemm`'s columns in whole runs, and in pieces at the halo's phase and at phase 0:
+    the dense K orders that the kernel search ranks. Any piece may be split, so the
+    leftovers of each size split into smaller pieces until only the last segment, of
+    pairs, has lanes without a piece, and all padding comes last."""
+    orders = [order_dense_runs(gemm)]
+    for phase, policy in _options(gemm):
+        sizes, points = covering_pieces(gemm, phase, policy)
+        wide = _widen(gemm, points, phase)
+        slots = _fill(_dense_units(sizes)).permutation()
+        real = [slot for slot in slots if slot != PADDING]
+        assert slots[: len(real)] == real  # padding only at the end
+        orders.append(wide.select(real))
+    return orders
+
+
+Policy = Literal["pairs", "halves"]
+
+
+def _options(gemm: TiledGemm) -> list[tuple[int, Policy]]:
+    """The phases and piece policies tried: the halo's phase and phase 0, pieces as fine
+    as pairs or as half-runs."""
+    phases = dict.fromkeys([gemm.halo[-1] % RUN, 0])
+    policies: tuple[Policy, ...] = ("pairs", "halves")
+    return list(itertools.product(phases, policies))
+
+
+def _conversion(gemm: TiledGemm, wide: TiledGemm, slots: list[int], start: float) -> Conversion:
+    """The 2:4 conversion of `wide` (pieces of `gemm`) that `slots` orders."""
+    return Conversion(
         sparsity=TWO_FOUR,
         permutation=tuple(slots),
-        k_before=chosen.k,
+        k_before=wide.k,
         lower_bound=lower_bound(gemm.row_masks(), TWO_FOUR),
         method="pieces",
         seconds=time.perf_counter() - start,
     )
 
 
-def _score(steps: int, loads: int, lead: int) -> tuple[int, int, int]:
-    """The ranking of a K order: MMAs plus loads per group, then MMAs, then a lead."""
-    return (steps + loads, steps, int(lead > 0))
-
-
 def covering_pieces(
-    gemm: TiledGemm, phase: int, pairs: bool = True
+    gemm: TiledGemm, phase: int, policy: Policy = "pairs"
 ) -> tuple[list[int], npt.NDArray[np.int64]]:
     """The aligned pieces that cover `gemm`'s inputs at `phase`: per row and aligned run,
     the run where all of its pairs are read, else its half-runs with both pairs read and
-    its other read pairs, or without `pairs` the half-runs of those (fewer loads where a
-    step would otherwise keep a register empty). Returns each piece's size and all their
+    its other read pairs ("pairs"), or the half-runs of those ("halves": fewer loads where
+    a step would otherwise keep a register empty). Returns each piece's size and all their
     points (piece after piece)."""
     read: dict[tuple[tuple[int, ...], int], int] = {}
     for row in gemm.inputs.tolist():
@@ -138,7 +162,7 @@ def covering_pieces(
     sizes: list[int] = []
     points: list[npt.NDArray[np.int64]] = []
     for (outer, run), mask in sorted(read.items()):
-        for offset, size in _split_mask(mask, pairs):
+        for offset, size in _split_mask(mask, policy):
             start = np.array([*outer, RUN * run + offset - phase], dtype=np.int64)
             step = np.zeros(gemm.dims, dtype=np.int64)
             step[-1] = 1
@@ -147,14 +171,14 @@ def covering_pieces(
     return sizes, np.concatenate(points)
 
 
-def _split_mask(mask: int, pairs: bool) -> list[tuple[int, int]]:
+def _split_mask(mask: int, policy: Policy) -> list[tuple[int, int]]:
     """(offset, size) of the pieces of a run whose read pairs are the bits of `mask`."""
     if mask == 0b1111:
         return [(0, RUN)]
     pieces: list[tuple[int, int]] = []
     for half in (0, 1):
         bits = mask >> (2 * half) & 0b11
-        if bits == 0b11 or (bits and not pairs):
+        if bits == 0b11 or (bits and policy == "halves"):
             pieces.append((4 * half, 4))
         else:
             pieces += [(4 * half + 2 * q, 2) for q in (0, 1) if bits >> q & 1]
@@ -186,6 +210,23 @@ def _units(wide: TiledGemm, sizes: Sequence[int]) -> dict[int, list[Unit]]:
         per_point = nonzero[:, np.array(pieces)]  # (m, pieces, size)
         counts = (per_point[:, :, 0::2] + per_point[:, :, 1::2]).transpose(1, 0, 2)
         units[size] = [(pieces[a], None if b is None else pieces[b]) for a, b in pair_runs(counts)]
+    return units
+
+
+def _dense_units(sizes: Sequence[int]) -> dict[int, list[Unit]]:
+    """Pieces as units of a dense order, where any two share a segment's lane pair: the
+    pieces of each size in fours (two units), what is left of a size split into pieces of
+    the next size, and a last segment of pairs that may lack some."""
+    starts = np.cumsum([0, *sizes]).tolist()
+    pending: list[Piece] = []
+    units: dict[int, list[Unit]] = {}
+    for size in SIZES:
+        pieces = pending + [list(range(s, s + z)) for s, z in zip(starts, sizes) if z == size]
+        whole = len(pieces) // 4 * 4 if size > SIZES[-1] else len(pieces)
+        lanes: list[Piece | None] = [*pieces[:whole], *[None] * (-whole % 4)]
+        units[size] = [(lanes[u], lanes[u + 1]) for u in range(0, len(lanes), 2)]
+        half = size // 2
+        pending = [p[lo : lo + half] for p in pieces[whole:] for lo in (0, half)]
     return units
 
 

@@ -26,6 +26,8 @@ half-runs of 4 points the same way, with ``J = 0, 1``.
   (fewest partners first); a run left alone pairs with padding, which gathers the run's own
   points again so that its lanes load 16 bytes too (:mod:`~sparse_stencil.kernel.tables`).
   Two pairs make a block, a pair left over a block of half-runs (one K16 step).
+- Pieces (:mod:`~sparse_stencil.layout.pieces`) generalise the 2:4 form to half-runs and
+  pairs and to another phase of the tile; the kernel search gets the better of the two.
 - Split (:func:`split_runs`): the runs that found a partner on sparse MMAs, the others on
   dense ones (:mod:`~sparse_stencil.layout.split`): no padding, so the kernel gathers what
   the dense one does and issues fewer MMAs wherever two runs pair (radius >= 4).
