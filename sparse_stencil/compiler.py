@@ -266,8 +266,9 @@ def compile(
     chooses). `k_order` chooses how K is ordered, which decides how a lane loads its B
     operands: "auto" lets the cost model pick among all, "densest" keeps the least redundant
     2:4 conversion, "pairs" the one whose 16-bit B operands load in aligned 32-bit pairs
-    (:mod:`sparse_stencil.layout.pairing`), "runs" the one whose lanes load 16 bytes at a
-    time (:mod:`sparse_stencil.layout.runs`; tiles a multiple of 8 wide; both of these for
+    (:mod:`sparse_stencil.layout.pairing`), "runs" the one whose lanes load aligned runs
+    and pieces of them, 16, 8 or 4 bytes at a time (:mod:`sparse_stencil.layout.runs`,
+    :mod:`sparse_stencil.layout.pieces`; tiles a multiple of 8 wide; both of these for
     16-bit grids only). With `assemble` (and ptxas
     available) ptxas assembles the module and its register and spill counts go into the
     stats; with `profile`, the simulator's per-point instruction profile too
@@ -628,6 +629,8 @@ def _stats(kernel: Kernel, instruction: MmaInstruction) -> dict[str, Any]:
         "steps": len(choice.steps),
         "block": geometry.block.describe(),
         "block_extent": format_tile(geometry.extent),
+        # outputs before the interior on the innermost axis (the tiles' phase, §4.7)
+        "lead": geometry.lead,
         "launch": {"grid": list(grid), "block": list(block)},
         "shared_bytes": geometry.shared_bytes,
         # per original step: a fused launch recomputes its blocks' halos
@@ -661,6 +664,7 @@ def _direct_stats(kernel: Kernel, choice: DirectChoice) -> dict[str, Any]:
         "steps": None,
         "block": geometry.block.describe(),
         "block_extent": format_tile(geometry.extent),
+        "lead": geometry.lead,
         "launch": {"grid": list(grid), "block": list(block)},
         "shared_bytes": geometry.shared_bytes,
         "redundancy": None,

@@ -91,16 +91,25 @@ def _writers(geometry: Geometry, first: tuple[int, ...]) -> tuple[tuple[int, ...
     """The groups, and the warps, with a tile that ends past `first` on every axis (a
     tile starts within the output box, so it then writes a point of the pass)."""
     block = geometry.block
-    groups = tuple(
-        g
-        for g in range(block.groups)
-        if (g + 1) * geometry.group_shift > first[0]  # the group's last tile row
-    )
-    positions = _tile_positions(block.arrangement, block.warps).copy()
-    positions[..., 0] += groups[-1] * block.arrangement[0]  # a pass writes: some group does
-    ends = (positions + 1) * np.array(geometry.tile)
+    return _block_writers(block.arrangement, block.warps, block.groups, geometry.tile, first)
+
+
+@functools.lru_cache(maxsize=65536)
+def _block_writers(
+    arrangement: tuple[int, ...],
+    warps: int,
+    groups: int,
+    tile: tuple[int, ...],
+    first: tuple[int, ...],
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """:func:`_writers` of a block layout (the search asks for the same ones often)."""
+    shift = arrangement[0] * tile[0]
+    writing = tuple(g for g in range(groups) if (g + 1) * shift > first[0])  # its last row
+    positions = _tile_positions(arrangement, warps).copy()
+    positions[..., 0] += writing[-1] * arrangement[0]  # a pass writes: some group does
+    ends = (positions + 1) * np.array(tile)
     writes = (ends > np.array(first)).all(axis=-1).any(axis=-1)
-    return groups, tuple(int(w) for w in np.flatnonzero(writes))
+    return writing, tuple(int(w) for w in np.flatnonzero(writes))
 
 
 @functools.cache

@@ -280,6 +280,10 @@ class Geometry(StagedTiling):
     @property
     def extent(self) -> tuple[int, ...]:
         """Output points per axis of one block."""
+        return self._extent
+
+    @functools.cached_property
+    def _extent(self) -> tuple[int, ...]:  # the layout search asks for it very often
         return tuple(b * t for b, t in zip(self.block_tiles, self.tile, strict=True))
 
     @property

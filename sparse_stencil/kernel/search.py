@@ -215,7 +215,7 @@ def cost(
     if floor.total >= score:
         return None
     per_block = block.warps * _warp_instructions(instruction, geometry, plan)
-    return replace(floor, instructions=blocks * per_block / points)
+    return BlockCost(blocks * per_block / points, floor.staged_bytes, regs, floor.resident_warps)
 
 
 def _product_instructions(instruction: MmaInstruction, geometry: Geometry, plan: StepPlan) -> float:

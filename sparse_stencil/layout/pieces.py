@@ -69,11 +69,6 @@ class Packing:
         last = _width(self.steps[-1]) if self.steps else 2
         return sum(len(step) for step in self.steps) + empty + (last == 1)
 
-    @property
-    def slots(self) -> int:
-        """K slots: 32 per step, 16 for a last step of 2 registers."""
-        return sum(32 if _width(step) > 2 else 16 for step in self.steps)
-
     def permutation(self) -> list[int]:
         """The column (or padding) of each slot: lane t of a segment at register J0 puts
         point ``2 (J - J0) + i`` of its piece in slot ``8J + 2t + i``."""
@@ -261,10 +256,12 @@ def _split(units: dict[int, list[Unit]], runs: int, halves: int) -> dict[int, li
 
 def _halves(unit: Unit) -> list[Unit]:
     """The two units of a unit's first and second halves (each still fits one chunk)."""
-    size = len(next(piece for piece in unit if piece is not None))
+    first, second = unit
+    assert first is not None  # a unit's first piece is real
+    half = len(first) // 2
     return [
-        tuple(None if p is None else p[lo : lo + size // 2] for p in unit)  # type: ignore[misc]
-        for lo in (0, size // 2)
+        (first[lo : lo + half], None if second is None else second[lo : lo + half])
+        for lo in (0, half)
     ]
 
 
