@@ -39,10 +39,15 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from sparse_stencil.layout.matching import PADDING, Conversion, lower_bound
+from sparse_stencil.layout.matching import PADDING, Conversion
 from sparse_stencil.layout.morphing import TiledGemm
-from sparse_stencil.layout.runs import RUN, convert_runs, order_dense_runs, pair_runs
-from sparse_stencil.sparsity import TWO_FOUR
+from sparse_stencil.layout.runs import (
+    RUN,
+    convert_runs,
+    order_dense_runs,
+    pair_runs,
+    slot_conversion,
+)
 
 SIZES = (8, 4, 2)
 """Points of a piece: a run, a half-run, a pair (16, 8, 4 bytes of a 16-bit grid)."""
@@ -98,7 +103,7 @@ def sparse_orders(gemm: TiledGemm) -> list[tuple[TiledGemm, Conversion]]:
         sizes, points = covering_pieces(gemm, phase, policy)
         wide = _widen(gemm, points, phase)
         slots = _pack(_units(wide, sizes)).permutation()
-        orders.append((wide, _conversion(gemm, wide, slots, start)))
+        orders.append((wide, slot_conversion(gemm, wide, slots, start, "pieces")))
     return orders
 
 
@@ -127,18 +132,6 @@ def _options(gemm: TiledGemm) -> list[tuple[int, Policy]]:
     phases = dict.fromkeys([gemm.halo[-1] % RUN, 0])
     policies: tuple[Policy, ...] = ("pairs", "halves")
     return list(itertools.product(phases, policies))
-
-
-def _conversion(gemm: TiledGemm, wide: TiledGemm, slots: list[int], start: float) -> Conversion:
-    """The 2:4 conversion of `wide` (pieces of `gemm`) that `slots` orders."""
-    return Conversion(
-        sparsity=TWO_FOUR,
-        permutation=tuple(slots),
-        k_before=wide.k,
-        lower_bound=lower_bound(gemm.row_masks(), TWO_FOUR),
-        method="pieces",
-        seconds=time.perf_counter() - start,
-    )
 
 
 def covering_pieces(

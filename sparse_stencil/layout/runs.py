@@ -101,7 +101,7 @@ def convert_runs(gemm: TiledGemm) -> tuple[TiledGemm, Conversion]:
     wide = widen(gemm)
     pairs = pair_runs(_chunk_counts(wide))
     slots = _sparse_slots([(_columns(a), None if b is None else _columns(b)) for a, b in pairs])
-    return wide, _conversion(gemm, wide, slots, start)
+    return wide, slot_conversion(gemm, wide, slots, start)
 
 
 def split_runs(gemm: TiledGemm) -> SplitGemm | None:
@@ -118,7 +118,7 @@ def split_runs(gemm: TiledGemm) -> SplitGemm | None:
     runs = [run for pair in paired for run in pair]
     sparse = wide.select([k for run in runs for k in _columns(run)])
     renumbered = [(_columns(2 * p), _columns(2 * p + 1)) for p in range(len(paired))]
-    conversion = _conversion(gemm, sparse, _sparse_slots(renumbered), start)
+    conversion = slot_conversion(gemm, sparse, _sparse_slots(renumbered), start)
     return SplitGemm(dense, sparsify(sparse, conversion))
 
 
@@ -157,14 +157,17 @@ def _sparse_slots(pairs: Sequence[tuple[list[int], list[int] | None]]) -> list[i
     return slots
 
 
-def _conversion(gemm: TiledGemm, wide: TiledGemm, slots: list[int], start: float) -> Conversion:
-    """The 2:4 conversion of `wide` (runs of `gemm`) that `slots` orders."""
+def slot_conversion(
+    gemm: TiledGemm, wide: TiledGemm, slots: list[int], start: float, method: str = "runs"
+) -> Conversion:
+    """The 2:4 conversion of `wide` (runs or pieces of `gemm`, widened) that `slots`
+    orders, begun at `start` (``time.perf_counter``)."""
     return Conversion(
         sparsity=TWO_FOUR,
         permutation=tuple(slots),
         k_before=wide.k,
         lower_bound=lower_bound(gemm.row_masks(), TWO_FOUR),
-        method="runs",
+        method=method,
         seconds=time.perf_counter() - start,
     )
 

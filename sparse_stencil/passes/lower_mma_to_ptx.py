@@ -29,8 +29,9 @@ tensor-core kernel:
    coefficients' lo parts, gathers the lo plane at the same offsets (plus the plane's
    bytes) and issues three MMAs per step: ``ch·hi``, ``ch·lo``, ``cl·hi``;
 4. *store* (``mma.store``): per accumulator value the point's global address and per-axis
-   limits from the thread table, then per group a predicate, a conversion to the storage
-   type (none for f32) and a store.
+   limits from the thread table (and, where blocks start before the interior, a check of
+   its start on the innermost axis), then per group a predicate, a conversion to the
+   storage type (none for f32) and a store.
 
 A kernel fusing k steps (:mod:`sparse_stencil.kernel.fusion`) stages into two buffers and
 runs k - 1 rounds before the last: per pass of the block's tiles the tile product of the
