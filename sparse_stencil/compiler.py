@@ -502,8 +502,9 @@ def candidate_layouts(
         raise StencilError(f"k_order 'runs' needs a tile a multiple of {RUN} points wide")
     if instruction.sparse:
         converted: list[KernelLayout] = [
-            _cheapest_order([sparsify(*order) for order in sparse_orders(g)], instruction)
+            order
             for g in runs
+            for order in _cheapest_orders([sparsify(*o) for o in sparse_orders(g)], instruction)
         ]
         splits = [split_runs(g) for g in runs]
         converted += [split for split in splits if split is not None]
@@ -516,19 +517,30 @@ def candidate_layouts(
             key=lambda g: (-(-g.k // instruction.k) / g.m, -g.m),
         )[:MAX_TILES]
         dense += [order_dense_pairs(g) if sixteen_bit else g for g in gemms]
-    return dense + [_cheapest_order(dense_orders(g), instruction) for g in runs]
+    return dense + [o for g in runs for o in _cheapest_orders(dense_orders(g), instruction)]
 
 
-def _cheapest_order(orders: Sequence[KernelLayout], instruction: MmaInstruction) -> KernelLayout:
+def _cheapest_orders(
+    orders: Sequence[KernelLayout], instruction: MmaInstruction
+) -> list[KernelLayout]:
     """Of one tile's K orders (:mod:`sparse_stencil.layout.pieces`), the one whose tile
-    product issues the fewest warp-instructions per group, for a block of 8 groups (then
-    the one without a lead): only it goes on to the block search."""
+    product issues the fewest warp-instructions per group (for a block of 8 groups) among
+    those without a lead, and among those with one where it is cheaper still: what a lead
+    costs (a wider staged box, more blocks) only the block search can tell."""
 
-    def issued(order: KernelLayout) -> tuple[float, int]:
+    def issued(order: KernelLayout) -> float:
         shared, per_group = StepPlan.of(order, instruction).product(16, 1)
-        return per_group + shared / 8, lead(order)
+        return per_group + shared / 8
 
-    return min(orders, key=issued)
+    costs = [issued(order) for order in orders]
+    plain = min(
+        (c, i) for i, (c, order) in enumerate(zip(costs, orders, strict=True)) if not lead(order)
+    )
+    chosen = [orders[plain[1]]]
+    led = [(c, i) for i, (c, order) in enumerate(zip(costs, orders, strict=True)) if lead(order)]
+    if led and min(led)[0] < plain[0]:
+        chosen.append(orders[min(led)[1]])
+    return chosen
 
 
 def _sparse_layouts(

@@ -378,6 +378,31 @@ def choose_block(
     best one then gets the pad (:func:`pads`) that minimises its cost with the bank
     conflicts of its gathers counted in.
     """
+    ranked = _rank_blocks(layout, instruction, shape, arch, block, planes, fuse)
+    return _pad_block(ranked, instruction, arch)
+
+
+@dataclass(frozen=True, eq=False)
+class _RankedLayout:
+    """An L1 layout's best block layout before its pad is chosen."""
+
+    layout: KernelLayout
+    plan: StepPlan
+    geometry: Geometry
+    score: float
+    candidates: int
+
+
+def _rank_blocks(
+    layout: KernelLayout,
+    instruction: MmaInstruction,
+    shape: Sequence[int],
+    arch: str,
+    block: BlockLayout | None,
+    planes: int,
+    fuse: int | None,
+) -> _RankedLayout:
+    """The cheapest block layout and steps per launch of `layout`, with the aligning pad."""
     plan = StepPlan.of(layout, instruction)
     options = [block] if block is not None else list(block_layouts(len(shape)))
     fusions = [fuse] if fuse is not None else list(range(1, 1 + (MAX_FUSE if planes == 1 else 1)))
@@ -409,9 +434,15 @@ def choose_block(
                 f"kernel (shared memory {MAX_SHARED} B, {MAX_REGISTERS} registers)"
             )
         raise StencilError("no block layout fits the target's limits for this kernel")
+    return _RankedLayout(layout, plan, best[1], best[0], len(options))
+
+
+def _pad_block(ranked: _RankedLayout, instruction: MmaInstruction, arch: str) -> KernelChoice:
+    """`ranked` with the pad that minimises its cost plus its gathers' bank conflicts."""
+    layout, plan = ranked.layout, ranked.plan
     scored: list[tuple[float, int, Geometry, BlockCost]] = []
-    for pad in pads(best[1]):
-        geometry = _with_pad(best[1], pad)
+    for pad in pads(ranked.geometry):
+        geometry = _with_pad(ranked.geometry, pad)
         estimate = cost(instruction, geometry, plan, arch)
         if estimate is not None:
             conflicts = _conflicts_per_point(layout, instruction, geometry)
@@ -423,7 +454,9 @@ def choose_block(
             layout, instruction, geometry
         ):
             layout = reordered
-    return KernelChoice(layout, instruction, geometry, plan.instructions, estimate, len(options))
+    return KernelChoice(
+        layout, instruction, geometry, plan.instructions, estimate, ranked.candidates
+    )
 
 
 def pads(geometry: Geometry) -> list[int]:
@@ -457,6 +490,12 @@ def layout_conflicts(layout: KernelLayout, instruction: MmaInstruction, geometry
     return gather_conflicts(rounds, steps, geometry, fragments, bases)
 
 
+PAD_SLACK = 1.02
+"""A layout whose score before its pad is this much above the best padded one is not
+padded: choosing a pad adds bank conflicts and rarely lowers the cost (the aligning pad is
+tried first, and only a smaller one can save shared memory)."""
+
+
 def choose_kernel(
     stencil_layouts: Callable[[], Sequence[KernelLayout]],
     instruction: MmaInstruction,
@@ -466,10 +505,21 @@ def choose_kernel(
     planes: int = 1,
     fuse: int | None = None,
 ) -> KernelChoice:
-    """The cheapest (tile, block layout, steps per launch) over the candidate L1 layouts."""
-    choices = [
-        choose_block(layout, instruction, shape, arch, block, planes, fuse)
-        for layout in stencil_layouts()
-    ]
-    best = min(choices, key=lambda c: c.cost.total)
-    return replace(best, candidates=sum(c.candidates for c in choices))
+    """The cheapest (tile, block layout, steps per launch) over the candidate L1 layouts:
+    each ranked with the aligning pad, the best padded first, and the others padded only
+    where their score is within :data:`PAD_SLACK` of it."""
+    ranked = sorted(
+        (
+            _rank_blocks(layout, instruction, shape, arch, block, planes, fuse)
+            for layout in stencil_layouts()
+        ),
+        key=lambda r: r.score,
+    )
+    best = _pad_block(ranked[0], instruction, arch)
+    for other in ranked[1:]:
+        if other.score >= PAD_SLACK * best.cost.total:
+            break
+        choice = _pad_block(other, instruction, arch)
+        if choice.cost.total < best.cost.total:
+            best = choice
+    return replace(best, candidates=sum(r.candidates for r in ranked))
