@@ -490,12 +490,6 @@ def layout_conflicts(layout: KernelLayout, instruction: MmaInstruction, geometry
     return gather_conflicts(rounds, steps, geometry, fragments, bases)
 
 
-PAD_SLACK = 1.02
-"""A layout whose score before its pad is this much above the best padded one is not
-padded: choosing a pad adds bank conflicts and rarely lowers the cost (the aligning pad is
-tried first, and only a smaller one can save shared memory)."""
-
-
 def choose_kernel(
     stencil_layouts: Callable[[], Sequence[KernelLayout]],
     instruction: MmaInstruction,
@@ -506,8 +500,9 @@ def choose_kernel(
     fuse: int | None = None,
 ) -> KernelChoice:
     """The cheapest (tile, block layout, steps per launch) over the candidate L1 layouts:
-    each ranked with the aligning pad, the best padded first, and the others padded only
-    where their score is within :data:`PAD_SLACK` of it."""
+    each ranked with the aligning pad, the best padded first; another is padded (its pads
+    tried with their bank conflicts counted, the costly part) only where its cheapest pad
+    without conflicts beats the best so far, since no pad of it can do better."""
     ranked = sorted(
         (
             _rank_blocks(layout, instruction, shape, arch, block, planes, fuse)
@@ -517,9 +512,19 @@ def choose_kernel(
     )
     best = _pad_block(ranked[0], instruction, arch)
     for other in ranked[1:]:
-        if other.score >= PAD_SLACK * best.cost.total:
-            break
+        if _cheapest_pad(other, instruction, arch) >= best.cost.total:
+            continue
         choice = _pad_block(other, instruction, arch)
         if choice.cost.total < best.cost.total:
             best = choice
     return replace(best, candidates=sum(r.candidates for r in ranked))
+
+
+def _cheapest_pad(ranked: _RankedLayout, instruction: MmaInstruction, arch: str) -> float:
+    """The least score of `ranked` over its pads, bank conflicts left out."""
+    scores = [
+        estimate.total
+        for pad in pads(ranked.geometry)
+        if (estimate := cost(instruction, _with_pad(ranked.geometry, pad), ranked.plan, arch))
+    ]
+    return min(scores, default=math.inf)
