@@ -532,15 +532,10 @@ def _cheapest_orders(
         shared, per_group = StepPlan.of(order, instruction).product(16, 1)
         return per_group + shared / 8
 
-    costs = [issued(order) for order in orders]
-    plain = min(
-        (c, i) for i, (c, order) in enumerate(zip(costs, orders, strict=True)) if not lead(order)
-    )
-    chosen = [orders[plain[1]]]
-    led = [(c, i) for i, (c, order) in enumerate(zip(costs, orders, strict=True)) if lead(order)]
-    if led and min(led)[0] < plain[0]:
-        chosen.append(orders[min(led)[1]])
-    return chosen
+    ranked = [(issued(order), i) for i, order in enumerate(orders)]  # i: ties keep order
+    plain = min(r for r in ranked if not lead(orders[r[1]]))
+    led = min((r for r in ranked if lead(orders[r[1]])), default=None)
+    return [orders[i] for _, i in ([plain] if led is None or led[0] >= plain[0] else [plain, led])]
 
 
 def _sparse_layouts(

@@ -43,10 +43,12 @@ from sparse_stencil.layout.matching import PADDING, Conversion
 from sparse_stencil.layout.morphing import TiledGemm
 from sparse_stencil.layout.runs import (
     RUN,
+    chunk_counts,
     convert_runs,
     order_dense_runs,
     pair_runs,
     slot_conversion,
+    widen_to,
 )
 
 SIZES = (8, 4, 2)
@@ -101,7 +103,7 @@ def sparse_orders(gemm: TiledGemm) -> list[tuple[TiledGemm, Conversion]]:
     for phase, policy in _options(gemm):
         start = time.perf_counter()
         sizes, points = covering_pieces(gemm, phase, policy)
-        wide = _widen(gemm, points, phase)
+        wide = widen_to(gemm, points, phase)
         slots = _pack(_units(wide, sizes)).permutation()
         orders.append((wide, slot_conversion(gemm, wide, slots, start, "pieces")))
     return orders
@@ -115,7 +117,7 @@ def dense_orders(gemm: TiledGemm) -> list[TiledGemm]:
     orders = [order_dense_runs(gemm)]
     for phase, policy in _options(gemm):
         sizes, points = covering_pieces(gemm, phase, policy)
-        wide = _widen(gemm, points, phase)
+        wide = widen_to(gemm, points, phase)
         slots = _fill(_dense_units(sizes)).permutation()
         real = [slot for slot in slots if slot != PADDING]
         assert slots[: len(real)] == real  # padding only at the end
@@ -173,30 +175,16 @@ def _split_mask(mask: int, policy: Policy) -> list[tuple[int, int]]:
     return pieces
 
 
-def _widen(gemm: TiledGemm, points: npt.NDArray[np.int64], phase: int) -> TiledGemm:
-    """`gemm` with one column per point of `points` (a zero column where it reads nothing),
-    assuming the tile origin's `phase`."""
-    index = {tuple(point): k for k, point in enumerate(gemm.inputs.tolist())}
-    matrix = np.zeros((gemm.m, len(points)))
-    for j, point in enumerate(points.tolist()):
-        k = index.get(tuple(point))
-        if k is not None:
-            matrix[:, j] = gemm.matrix[:, k]
-    return TiledGemm(gemm.tile, gemm.halo, gemm.outputs, points, matrix, phase=phase)
-
-
 def _units(wide: TiledGemm, sizes: Sequence[int]) -> dict[int, list[Unit]]:
     """Per piece size, the pieces paired into units (those without a partner beside
     padding)."""
     starts = np.cumsum([0, *sizes])
-    nonzero = (wide.matrix != 0).astype(np.int64)
     units: dict[int, list[Unit]] = {}
     for size in SIZES:
         pieces = [list(range(s, s + size)) for s, z in zip(starts, sizes) if z == size]
         if not pieces:
             continue
-        per_point = nonzero[:, np.array(pieces)]  # (m, pieces, size)
-        counts = (per_point[:, :, 0::2] + per_point[:, :, 1::2]).transpose(1, 0, 2)
+        counts = chunk_counts(wide, np.array(pieces))
         units[size] = [(pieces[a], None if b is None else pieces[b]) for a, b in pair_runs(counts)]
     return units
 

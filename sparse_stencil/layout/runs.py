@@ -78,14 +78,19 @@ def covering_runs(gemm: TiledGemm) -> list[npt.NDArray[np.int64]]:
 def widen(gemm: TiledGemm) -> TiledGemm:
     """`gemm` with one column per point of its covering runs, run after run (a zero column
     where the stencil reads nothing)."""
+    return widen_to(gemm, np.concatenate(covering_runs(gemm)))
+
+
+def widen_to(gemm: TiledGemm, points: npt.NDArray[np.int64], phase: int | None = None) -> TiledGemm:
+    """`gemm` with one column per point of `points` (a zero column where it reads nothing),
+    assuming the tile origins' `phase`."""
     index = {tuple(point): k for k, point in enumerate(gemm.inputs.tolist())}
-    points = np.concatenate(covering_runs(gemm))
     matrix = np.zeros((gemm.m, len(points)))
     for j, point in enumerate(points.tolist()):
         k = index.get(tuple(point))
         if k is not None:
             matrix[:, j] = gemm.matrix[:, k]
-    return TiledGemm(gemm.tile, gemm.halo, gemm.outputs, points, matrix)
+    return TiledGemm(gemm.tile, gemm.halo, gemm.outputs, points, matrix, phase=phase)
 
 
 def order_dense_runs(gemm: TiledGemm) -> TiledGemm:
@@ -180,11 +185,15 @@ def _block_slots(lanes: Sequence[Sequence[int]]) -> list[int]:
 
 
 def _chunk_counts(wide: TiledGemm) -> npt.NDArray[np.int64]:
-    """(runs, m, 4): per run, row and chunk position J, the non-zeros among its points
-    2J and 2J + 1."""
-    nonzero = (wide.matrix != 0).astype(np.int64)
-    per_point = nonzero.T.reshape(wide.k // RUN, RUN, wide.m)
-    return (per_point[:, 0::2] + per_point[:, 1::2]).transpose(0, 2, 1)
+    """:func:`chunk_counts` of the runs of a widened GEMM."""
+    return chunk_counts(wide, np.arange(wide.k).reshape(-1, RUN))
+
+
+def chunk_counts(wide: TiledGemm, pieces: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """(pieces, m, size / 2): per piece (a row of `pieces`: its columns), row and chunk
+    position J, the non-zeros among its points 2J and 2J + 1."""
+    per_point = (wide.matrix[:, pieces] != 0).astype(np.int64)  # (m, pieces, size)
+    return (per_point[:, :, 0::2] + per_point[:, :, 1::2]).transpose(1, 0, 2)
 
 
 def pair_runs(counts: npt.NDArray[np.int64]) -> list[tuple[int, int | None]]:
